@@ -1,0 +1,203 @@
+"""Activation functions and their gradients, written as plain loops over lists.
+
+Every function takes a batch, a matrix ``(n_samples, n_features)`` given as a
+list of rows, and returns a matrix of the same shape. A ``*_backward`` function
+takes ``dvalues``, the gradient of the loss with respect to the activation's
+outputs, and returns ``dinputs``, the gradient with respect to its inputs.
+"""
+
+import math
+
+from pure import _checks
+
+
+def _same_shape_as_dvalues(func, dvalues, name, values):
+    _checks.matrix(func, "dvalues", dvalues)
+    _checks.matrix(func, name, values)
+    _checks.same_shape(func, "dvalues", dvalues, name, values)
+
+
+def step(inputs):
+    """The step function of the first perceptrons: 1 where the input is positive, else 0.
+
+    inputs: (n_samples, n_features)    ->    (n_samples, n_features)
+
+        step(x) = 1 if x > 0 else 0
+
+    It has no useful gradient (0 almost everywhere), which is why networks
+    trained by backpropagation use the smooth functions below instead.
+    """
+    _checks.matrix("step", "inputs", inputs)
+    return [[1.0 if x > 0 else 0.0 for x in row] for row in inputs]
+
+
+def linear(inputs):
+    """The identity: outputs equal inputs. Used on the last layer of a regression.
+
+    inputs: (n_samples, n_features)    ->    (n_samples, n_features)
+
+        linear(x) = x
+    """
+    _checks.matrix("linear", "inputs", inputs)
+    return [[float(x) for x in row] for row in inputs]
+
+
+def linear_backward(dvalues):
+    """Gradient of the identity: the upstream gradient passes through unchanged.
+
+    dvalues: (n_samples, n_features)    ->    dinputs: (n_samples, n_features)
+
+        dinputs = dvalues * 1
+    """
+    _checks.matrix("linear_backward", "dvalues", dvalues)
+    return [[float(g) for g in row] for row in dvalues]
+
+
+def relu(inputs):
+    """Rectified linear unit: the input where it is positive, else 0.
+
+    inputs: (n_samples, n_features)    ->    (n_samples, n_features)
+
+        relu(x) = max(0, x)
+    """
+    _checks.matrix("relu", "inputs", inputs)
+    return [[float(x) if x > 0 else 0.0 for x in row] for row in inputs]
+
+
+def relu_backward(dvalues, inputs):
+    """Gradient of ReLU: the upstream gradient where the input was positive, else 0.
+
+    dvalues: (n_samples, n_features)    inputs: (n_samples, n_features)
+    ->    dinputs: (n_samples, n_features)
+
+        dinputs = dvalues * (1 if inputs > 0 else 0)      (0 at exactly 0)
+    """
+    _same_shape_as_dvalues("relu_backward", dvalues, "inputs", inputs)
+    return [[float(g) if x > 0 else 0.0 for g, x in zip(grad_row, row)]
+            for grad_row, row in zip(dvalues, inputs)]
+
+
+def leaky_relu(inputs, slope=0.01):
+    """Leaky ReLU: the input where it is positive, else the input times a small slope.
+
+    inputs: (n_samples, n_features)    slope: float    ->    (n_samples, n_features)
+
+        leaky_relu(x) = x if x > 0 else slope * x
+    """
+    _checks.matrix("leaky_relu", "inputs", inputs)
+    slope = _checks.number("leaky_relu", "slope", slope)
+    return [[float(x) if x > 0 else slope * x for x in row] for row in inputs]
+
+
+def leaky_relu_backward(dvalues, inputs, slope=0.01):
+    """Gradient of leaky ReLU: 1 where the input was positive, else the slope.
+
+    dvalues: (n_samples, n_features)    inputs: (n_samples, n_features)    slope: float
+    ->    dinputs: (n_samples, n_features)
+
+        dinputs = dvalues * (1 if inputs > 0 else slope)      (slope at exactly 0)
+    """
+    _same_shape_as_dvalues("leaky_relu_backward", dvalues, "inputs", inputs)
+    slope = _checks.number("leaky_relu_backward", "slope", slope)
+    return [[float(g) if x > 0 else slope * g for g, x in zip(grad_row, row)]
+            for grad_row, row in zip(dvalues, inputs)]
+
+
+def _sigmoid(x):
+    # 1 / (1 + e^-x) overflows for x near -1000; for negative x the same value
+    # written as e^x / (1 + e^x) only ever takes e to a negative power.
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    exp_x = math.exp(x)
+    return exp_x / (1.0 + exp_x)
+
+
+def sigmoid(inputs):
+    """The logistic sigmoid: squashes any number into (0, 1).
+
+    inputs: (n_samples, n_features)    ->    (n_samples, n_features)
+
+        sigmoid(x) = 1 / (1 + exp(-x))
+
+    Computed as exp(x) / (1 + exp(x)) for negative x, so that exp never overflows.
+    """
+    _checks.matrix("sigmoid", "inputs", inputs)
+    return [[_sigmoid(x) for x in row] for row in inputs]
+
+
+def sigmoid_backward(dvalues, outputs):
+    """Gradient of the sigmoid, from its outputs s: ds/dx = s * (1 - s).
+
+    dvalues: (n_samples, n_features)    outputs: (n_samples, n_features)
+    ->    dinputs: (n_samples, n_features)
+
+        dinputs = dvalues * outputs * (1 - outputs)
+    """
+    _same_shape_as_dvalues("sigmoid_backward", dvalues, "outputs", outputs)
+    return [[g * s * (1.0 - s) for g, s in zip(grad_row, row)]
+            for grad_row, row in zip(dvalues, outputs)]
+
+
+def tanh(inputs):
+    """The hyperbolic tangent: squashes any number into (-1, 1), centred on 0.
+
+    inputs: (n_samples, n_features)    ->    (n_samples, n_features)
+
+        tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))
+    """
+    _checks.matrix("tanh", "inputs", inputs)
+    return [[math.tanh(x) for x in row] for row in inputs]
+
+
+def tanh_backward(dvalues, outputs):
+    """Gradient of tanh, from its outputs t: dt/dx = 1 - t**2.
+
+    dvalues: (n_samples, n_features)    outputs: (n_samples, n_features)
+    ->    dinputs: (n_samples, n_features)
+
+        dinputs = dvalues * (1 - outputs**2)
+    """
+    _same_shape_as_dvalues("tanh_backward", dvalues, "outputs", outputs)
+    return [[g * (1.0 - t * t) for g, t in zip(grad_row, row)]
+            for grad_row, row in zip(dvalues, outputs)]
+
+
+def softmax(inputs):
+    """Softmax of each row: exponentiate, then divide by the row's sum, giving probabilities.
+
+    inputs: (n_samples, n_classes)    ->    (n_samples, n_classes), each row sums to 1
+
+        softmax(x)[i][j] = exp(x[i][j] - max_k x[i][k]) / sum_k exp(x[i][k] - max_k x[i][k])
+
+    Subtracting the row's maximum changes nothing mathematically (it cancels in
+    the fraction) but keeps every exponent <= 0, so exp never overflows.
+    """
+    _checks.matrix("softmax", "inputs", inputs)
+    outputs = []
+    for row in inputs:
+        largest = max(row)
+        exps = [math.exp(x - largest) for x in row]
+        total = sum(exps)
+        outputs.append([e / total for e in exps])
+    return outputs
+
+
+def softmax_backward(dvalues, outputs):
+    """Gradient of softmax: the Jacobian-vector product, one sample at a time.
+
+    dvalues: (n_samples, n_classes)    outputs: (n_samples, n_classes)
+    ->    dinputs: (n_samples, n_classes)
+
+    For one sample with outputs s, the Jacobian is J[i][j] = s[i] * (delta_ij - s[j]),
+    and dinputs = J @ dvalues. Multiplying it out gives a form without the matrix:
+
+        dinputs[j] = s[j] * (dvalues[j] - sum_i dvalues[i] * s[i])
+    """
+    _same_shape_as_dvalues("softmax_backward", dvalues, "outputs", outputs)
+    dinputs = []
+    for grad_row, s_row in zip(dvalues, outputs):
+        # sum_i dvalues[i] * s[i]: how much the sample's gradient leans on the
+        # probabilities as a whole, which every class gives back in proportion.
+        weighted = sum(g * s for g, s in zip(grad_row, s_row))
+        dinputs.append([s * (g - weighted) for g, s in zip(grad_row, s_row)])
+    return dinputs

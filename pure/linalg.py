@@ -1,0 +1,71 @@
+"""Linear algebra for neural networks, written as plain loops over lists.
+
+A vector is a list of floats; a matrix is a list of rows, each a list of floats.
+Compare with ``vectorized/linalg.py``: the same functions, one NumPy call each.
+"""
+
+from pure import _checks
+
+
+def dot(a, b):
+    """Dot product of two vectors of the same length.
+
+    a: (n,)    b: (n,)    ->    float
+
+        dot(a, b) = sum_i a[i] * b[i]
+    """
+    _checks.vector("dot", "a", a)
+    _checks.vector("dot", "b", b)
+    _checks.length("dot", "b", len(b), len(a), "values (the length of a)")
+    total = 0.0
+    for x, y in zip(a, b):
+        total += x * y
+    return total
+
+
+def transpose(matrix):
+    """Swap rows and columns: row i of the result is column i of ``matrix``.
+
+    matrix: (rows, columns)    ->    (columns, rows)
+
+        transpose(m)[j][i] = m[i][j]
+    """
+    _checks.matrix("transpose", "matrix", matrix)
+    n_rows, n_columns = len(matrix), len(matrix[0])
+    return [[matrix[i][j] for i in range(n_rows)] for j in range(n_columns)]
+
+
+def matmul(a, b):
+    """Matrix product: entry (i, j) is the dot product of row i of a and column j of b.
+
+    a: (n, k)    b: (k, m)    ->    (n, m)
+
+        matmul(a, b)[i][j] = sum_k a[i][k] * b[k][j]
+    """
+    _checks.matrix("matmul", "a", a)
+    _checks.matrix("matmul", "b", b)
+    _checks.length("matmul", "b", len(b), len(a[0]), "rows (the columns of a)")
+    result = []
+    for a_row in a:
+        # Walk b row by row rather than column by column: each a[i][k] scales
+        # row k of b into the output row. Same sum, but the inner loop reads a
+        # Python list front to back, which is the fastest way to read one.
+        out_row = [0.0] * len(b[0])
+        for a_ik, b_row in zip(a_row, b):
+            for j, b_kj in enumerate(b_row):
+                out_row[j] += a_ik * b_kj
+        result.append(out_row)
+    return result
+
+
+def add_bias(matrix, bias):
+    """Add the same bias vector to every row of a matrix.
+
+    matrix: (n_samples, n_features)    bias: (n_features,)    ->    (n_samples, n_features)
+
+        add_bias(m, b)[i][j] = m[i][j] + b[j]
+    """
+    _checks.matrix("add_bias", "matrix", matrix)
+    _checks.vector("add_bias", "bias", bias)
+    _checks.length("add_bias", "bias", len(bias), len(matrix[0]), "values (the columns of matrix)")
+    return [[x + b for x, b in zip(row, bias)] for row in matrix]

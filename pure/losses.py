@@ -1,0 +1,283 @@
+"""Losses, accuracy and weight penalties, written as plain loops over lists.
+
+``predictions`` is a batch, a matrix ``(n_samples, n_outputs)``. Class targets
+come either as sparse labels, a list of ``n_samples`` ints, or as one-hot rows,
+a matrix the shape of ``predictions``; every function that takes class targets
+takes both. Each loss returns a mean, and its ``*_backward`` the gradient of that
+mean with respect to ``predictions``.
+"""
+
+import math
+
+from pure import _checks
+
+# Probabilities are clipped to [EPSILON, 1 - EPSILON] before a log, so that a
+# confident wrong answer costs -log(1e-7) = 16.1 instead of infinity.
+EPSILON = 1e-7
+
+
+def _clip(probability):
+    return min(max(probability, EPSILON), 1.0 - EPSILON)
+
+
+def _class_targets(func, predictions, targets):
+    _checks.matrix(func, "predictions", predictions)
+    return _checks.targets(func, "targets", targets, predictions)
+
+
+def _same_shape_targets(func, predictions, targets):
+    _checks.matrix(func, "predictions", predictions)
+    _checks.matrix(func, "targets", targets)
+    _checks.same_shape(func, "predictions", predictions, "targets", targets)
+
+
+def categorical_cross_entropy(predictions, targets):
+    """Mean categorical cross-entropy of predicted class probabilities.
+
+    predictions: (n_samples, n_classes), rows of probabilities
+    targets: (n_samples,) sparse labels, or (n_samples, n_classes) one-hot rows
+    ->    float
+
+        loss = mean over samples of -sum_j targets[i][j] * log(clip(predictions[i][j]))
+
+    With sparse labels the sum keeps only the true class: -log(predictions[i][label]).
+    Probabilities are clipped to [1e-7, 1 - 1e-7] so the loss stays finite.
+    """
+    targets, sparse = _class_targets("categorical_cross_entropy", predictions, targets)
+    total = 0.0
+    for row, target in zip(predictions, targets):
+        if sparse:
+            total -= math.log(_clip(row[target]))
+        else:
+            for p, t in zip(row, target):
+                total -= t * math.log(_clip(p))
+    return total / len(predictions)
+
+
+def categorical_cross_entropy_backward(predictions, targets):
+    """Gradient of the mean categorical cross-entropy with respect to the predictions.
+
+    predictions: (n_samples, n_classes)
+    targets: (n_samples,) sparse labels, or (n_samples, n_classes) one-hot rows
+    ->    dinputs: (n_samples, n_classes)
+
+        dinputs[i][j] = -targets[i][j] / clip(predictions[i][j]) / n_samples
+
+    The clip keeps the gradient finite where a probability is 0.
+    """
+    targets, sparse = _class_targets("categorical_cross_entropy_backward", predictions, targets)
+    n_samples = len(predictions)
+    dinputs = []
+    for row, target in zip(predictions, targets):
+        if sparse:
+            # A sparse label is a one-hot row with its single 1 at index `target`.
+            target = [1.0 if j == target else 0.0 for j in range(len(row))]
+        dinputs.append([-t / _clip(p) / n_samples for p, t in zip(row, target)])
+    return dinputs
+
+
+def softmax_cross_entropy_backward(probabilities, targets):
+    """Gradient of cross-entropy with respect to the logits fed to a softmax, in one step.
+
+    probabilities: (n_samples, n_classes), the softmax's outputs
+    targets: (n_samples,) sparse labels, or (n_samples, n_classes) one-hot rows
+    ->    dinputs: (n_samples, n_classes)
+
+        dinputs = (probabilities - one_hot(targets)) / n_samples
+
+    Chaining categorical_cross_entropy_backward through softmax_backward gives the
+    same numbers (away from the clip), with far more arithmetic.
+    """
+    targets, sparse = _class_targets("softmax_cross_entropy_backward", probabilities, targets)
+    n_samples = len(probabilities)
+    dinputs = []
+    for row, target in zip(probabilities, targets):
+        if sparse:
+            target = [1.0 if j == target else 0.0 for j in range(len(row))]
+        dinputs.append([(p - t) / n_samples for p, t in zip(row, target)])
+    return dinputs
+
+
+def binary_cross_entropy(predictions, targets):
+    """Mean binary cross-entropy: each output is an independent yes/no probability.
+
+    predictions: (n_samples, n_outputs), probabilities    targets: (n_samples, n_outputs), 0 or 1
+    ->    float
+
+        loss = mean over every element of -(t * log(clip(p)) + (1 - t) * log(1 - clip(p)))
+    """
+    _same_shape_targets("binary_cross_entropy", predictions, targets)
+    total = 0.0
+    for row, target_row in zip(predictions, targets):
+        for p, t in zip(row, target_row):
+            p = _clip(p)
+            total -= t * math.log(p) + (1.0 - t) * math.log(1.0 - p)
+    return total / (len(predictions) * len(predictions[0]))
+
+
+def binary_cross_entropy_backward(predictions, targets):
+    """Gradient of the mean binary cross-entropy with respect to the predictions.
+
+    predictions: (n_samples, n_outputs)    targets: (n_samples, n_outputs)
+    ->    dinputs: (n_samples, n_outputs)
+
+        dinputs = -(t / clip(p) - (1 - t) / (1 - clip(p))) / (n_samples * n_outputs)
+    """
+    _same_shape_targets("binary_cross_entropy_backward", predictions, targets)
+    n_elements = len(predictions) * len(predictions[0])
+    dinputs = []
+    for row, target_row in zip(predictions, targets):
+        dinputs.append([-(t / _clip(p) - (1.0 - t) / (1.0 - _clip(p))) / n_elements
+                        for p, t in zip(row, target_row)])
+    return dinputs
+
+
+def mean_squared_error(predictions, targets):
+    """Mean squared error over every element: the regression loss.
+
+    predictions: (n_samples, n_outputs)    targets: (n_samples, n_outputs)    ->    float
+
+        loss = mean over every element of (targets - predictions)**2
+    """
+    _same_shape_targets("mean_squared_error", predictions, targets)
+    total = 0.0
+    for row, target_row in zip(predictions, targets):
+        for p, t in zip(row, target_row):
+            total += (t - p) ** 2
+    return total / (len(predictions) * len(predictions[0]))
+
+
+def mean_squared_error_backward(predictions, targets):
+    """Gradient of the mean squared error with respect to the predictions.
+
+    predictions: (n_samples, n_outputs)    targets: (n_samples, n_outputs)
+    ->    dinputs: (n_samples, n_outputs)
+
+        dinputs = -2 * (targets - predictions) / (n_samples * n_outputs)
+    """
+    _same_shape_targets("mean_squared_error_backward", predictions, targets)
+    n_elements = len(predictions) * len(predictions[0])
+    return [[-2.0 * (t - p) / n_elements for p, t in zip(row, target_row)]
+            for row, target_row in zip(predictions, targets)]
+
+
+def mean_absolute_error(predictions, targets):
+    """Mean absolute error over every element: a regression loss less swayed by outliers.
+
+    predictions: (n_samples, n_outputs)    targets: (n_samples, n_outputs)    ->    float
+
+        loss = mean over every element of |targets - predictions|
+    """
+    _same_shape_targets("mean_absolute_error", predictions, targets)
+    total = 0.0
+    for row, target_row in zip(predictions, targets):
+        for p, t in zip(row, target_row):
+            total += abs(t - p)
+    return total / (len(predictions) * len(predictions[0]))
+
+
+def _sign(x):
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+def mean_absolute_error_backward(predictions, targets):
+    """Gradient of the mean absolute error with respect to the predictions.
+
+    predictions: (n_samples, n_outputs)    targets: (n_samples, n_outputs)
+    ->    dinputs: (n_samples, n_outputs)
+
+        dinputs = sign(predictions - targets) / (n_samples * n_outputs)      (0 where equal)
+    """
+    _same_shape_targets("mean_absolute_error_backward", predictions, targets)
+    n_elements = len(predictions) * len(predictions[0])
+    return [[_sign(p - t) / n_elements for p, t in zip(row, target_row)]
+            for row, target_row in zip(predictions, targets)]
+
+
+def _argmax(row):
+    # The first index of the largest value, as NumPy's argmax picks on a tie.
+    best = 0
+    for j, value in enumerate(row):
+        if value > row[best]:
+            best = j
+    return best
+
+
+def accuracy(predictions, targets):
+    """Fraction of samples whose most probable class is the true class.
+
+    predictions: (n_samples, n_classes)
+    targets: (n_samples,) sparse labels, or (n_samples, n_classes) one-hot rows
+    ->    float in [0, 1]
+
+        accuracy = mean over samples of (argmax_j predictions[i][j] == label[i])
+
+    A one-hot row's label is its arg-max. Ties go to the first largest class.
+    """
+    targets, sparse = _class_targets("accuracy", predictions, targets)
+    correct = 0
+    for row, target in zip(predictions, targets):
+        label = target if sparse else _argmax(target)
+        if _argmax(row) == label:
+            correct += 1
+    return correct / len(predictions)
+
+
+def _flat(values, ndim):
+    return values if ndim == 1 else [w for row in values for w in row]
+
+
+def l1_penalty(weights, strength):
+    """L1 regularisation: a penalty on the sum of the weights' absolute values.
+
+    weights: (n_inputs, n_neurons) or a vector such as biases    strength: float >= 0
+    ->    float
+
+        penalty = strength * sum |w|
+    """
+    ndim = _checks.vector_or_matrix("l1_penalty", "weights", weights)
+    strength = _checks.non_negative("l1_penalty", "strength", strength)
+    return strength * sum(abs(w) for w in _flat(weights, ndim))
+
+
+def l1_penalty_backward(weights, strength):
+    """Gradient of the L1 penalty: the strength times each weight's sign.
+
+    weights: (n_inputs, n_neurons) or a vector    strength: float >= 0
+    ->    dweights: the shape of weights
+
+        dweights = strength * sign(w)      (0 where w is exactly 0)
+    """
+    ndim = _checks.vector_or_matrix("l1_penalty_backward", "weights", weights)
+    strength = _checks.non_negative("l1_penalty_backward", "strength", strength)
+    if ndim == 1:
+        return [strength * _sign(w) for w in weights]
+    return [[strength * _sign(w) for w in row] for row in weights]
+
+
+def l2_penalty(weights, strength):
+    """L2 regularisation: a penalty on the sum of the squared weights.
+
+    weights: (n_inputs, n_neurons) or a vector such as biases    strength: float >= 0
+    ->    float
+
+        penalty = strength * sum w**2
+    """
+    ndim = _checks.vector_or_matrix("l2_penalty", "weights", weights)
+    strength = _checks.non_negative("l2_penalty", "strength", strength)
+    return strength * sum(w * w for w in _flat(weights, ndim))
+
+
+def l2_penalty_backward(weights, strength):
+    """Gradient of the L2 penalty: twice the strength times each weight.
+
+    weights: (n_inputs, n_neurons) or a vector    strength: float >= 0
+    ->    dweights: the shape of weights
+
+        dweights = 2 * strength * w
+    """
+    ndim = _checks.vector_or_matrix("l2_penalty_backward", "weights", weights)
+    strength = _checks.non_negative("l2_penalty_backward", "strength", strength)
+    if ndim == 1:
+        return [2.0 * strength * w for w in weights]
+    return [[2.0 * strength * w for w in row] for row in weights]
