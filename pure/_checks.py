@@ -5,7 +5,7 @@ with a message naming the function, what it expected and what it got, instead
 of an IndexError three loops deep. The vectorized twin has a module of the same
 name with the same checks, and both raise the same exception types:
 
-- ``TypeError`` when a value is of the wrong kind (a string, None, a bool),
+- ``TypeError`` when a value is of the wrong kind (a string, None, a float label),
 - ``ValueError`` when the kinds are right but the shape, length or range is not.
 """
 
@@ -28,12 +28,16 @@ def describe(value):
         return f"shape ({len(value)},)"
     if is_number(value):
         return f"the number {value!r}"
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return f"the string {value[:20]!r}"
     return f"a {type(value).__name__}"
 
 
 def is_number(value):
-    """True for ints and floats; False for bools, which are ints only by accident."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    """True for ints and floats (and bools, which Python counts as 0 and 1)."""
+    return isinstance(value, numbers.Real)
 
 
 def number(func, name, value):
@@ -127,7 +131,7 @@ def labels(func, name, value, n_samples, n_classes):
     if is_number(value) or not isinstance(value, (list, tuple)) or not value:
         vector(func, name, value)  # raises the error that fits what was passed
     for label in value:
-        if not (isinstance(label, numbers.Integral) and not isinstance(label, bool)):
+        if not isinstance(label, numbers.Integral):
             fail(TypeError, func, f"{name} expected integer class labels, got {describe(label)}")
     length(func, name, len(value), n_samples, "labels (one per sample)")
     for label in value:

@@ -250,7 +250,7 @@ def _class_loss(name, scale, gradient=None, first="predictions"):
         gradient=gradient,
         mismatches=({"targets": [0, 1, 2]}, {"targets": _ONE_HOT[:1]}, {"targets": [row[:2] for row in _ONE_HOT]}),
         invalid=(({"targets": [0, 3]}, ValueError), ({"targets": [0, -1]}, ValueError),
-                 ({"targets": [0.0, 2.0]}, TypeError), ({"targets": [0, True]}, TypeError),
+                 ({"targets": [0.0, 2.0]}, TypeError), ({"targets": [0, "1"]}, TypeError),
                  ({"targets": [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]}, ValueError)),
     )
 

@@ -5,7 +5,7 @@ with a message naming the function, what it expected and what it got, instead
 of a broadcasting surprise. The pure twin has a module of the same name with the
 same checks, and both raise the same exception types:
 
-- ``TypeError`` when a value is of the wrong kind (a string, None, a bool),
+- ``TypeError`` when a value is of the wrong kind (a string, None, a float label),
 - ``ValueError`` when the kinds are right but the shape, length or range is not.
 
 The checks look at shapes and dtypes, which costs nothing next to the
@@ -25,15 +25,27 @@ def fail(error, func, message):
 def describe(value):
     """A short description of what the caller passed, for error messages."""
     if isinstance(value, np.ndarray):
-        return f"shape {value.shape}" if value.dtype.kind in "iuf" else f"dtype {value.dtype}"
+        if value.dtype.kind in "biuf":
+            return f"shape {value.shape}"
+        if value.dtype.kind in "US":
+            return "strings"
+        if value.dtype == object:
+            # The first value that is not a number is the one to report.
+            odd = next((v for v in value.ravel() if not is_number(v)), None)
+            return describe(odd)
+        return f"dtype {value.dtype}"
     if is_number(value):
         return f"the number {value!r}"
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        return f"the string {value[:20]!r}"
     return f"a {type(value).__name__}"
 
 
 def is_number(value):
-    """True for ints and floats (NumPy's too); False for bools."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    """True for ints and floats, NumPy's too (and bools, which Python counts as 0 and 1)."""
+    return isinstance(value, (numbers.Real, np.bool_))
 
 
 def number(func, name, value):
@@ -54,22 +66,21 @@ def non_negative(func, name, value):
 def array(func, name, value, what):
     """Turn ``value`` into a numeric ndarray, or fail as the pure twin would.
 
-    Integer arrays become float64; float arrays are returned as they are.
+    Float arrays are returned as they are; bool and integer ones are checked
+    here and converted by the caller, which knows whether it wants floats.
     """
     try:
         result = np.asarray(value)
     except ValueError:
         # NumPy refuses nested lists of unequal lengths.
         fail(ValueError, func, f"{name} expected rows of equal length, got ragged rows")
-    if result.dtype.kind not in "iuf":
-        kinds = sorted({type(x).__name__ for x in result.ravel()[:5]}) if result.dtype == object else None
-        got = f"values of type {', '.join(kinds)}" if kinds else describe(result)
-        fail(TypeError, func, f"{name} expected {what} of numbers, got {got}")
+    if result.dtype.kind not in "biuf":
+        fail(TypeError, func, f"{name} expected {what} of numbers, got {describe(result)}")
     return result
 
 
 def _floats(result):
-    """Integer inputs are promoted to float64, float inputs keep their precision."""
+    """Bool and integer inputs are promoted to float64, float inputs keep their precision."""
     return result if result.dtype.kind == "f" else result.astype(np.float64)
 
 
@@ -125,8 +136,9 @@ def labels(func, name, value, n_samples, n_classes):
     result = array(func, name, value, "a vector")
     if result.ndim != 1 or result.size == 0:
         vector(func, name, result)  # raises the error that fits what was passed
-    if result.dtype.kind not in "iu":
+    if result.dtype.kind not in "biu":
         fail(TypeError, func, f"{name} expected integer class labels, got dtype {result.dtype}")
+    result = result.astype(np.intp, copy=False)
     length(func, name, result.shape[0], n_samples, "labels (one per sample)")
     if result.min() < 0 or result.max() >= n_classes:
         bad = result[(result < 0) | (result >= n_classes)][0]
