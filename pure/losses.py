@@ -25,6 +25,11 @@ def _class_targets(func, predictions, targets):
     return _checks.targets(func, "targets", targets, predictions)
 
 
+def _one_hot(label, n_classes):
+    # A sparse label is a one-hot row with its single 1 at index `label`.
+    return [1.0 if j == label else 0.0 for j in range(n_classes)]
+
+
 def _same_shape_targets(func, predictions, targets):
     _checks.matrix(func, "predictions", predictions)
     _checks.matrix(func, "targets", targets)
@@ -70,8 +75,7 @@ def categorical_cross_entropy_backward(predictions, targets):
     dinputs = []
     for row, target in zip(predictions, targets):
         if sparse:
-            # A sparse label is a one-hot row with its single 1 at index `target`.
-            target = [1.0 if j == target else 0.0 for j in range(len(row))]
+            target = _one_hot(target, len(row))
         dinputs.append([-t / _clip(p) / n_samples for p, t in zip(row, target)])
     return dinputs
 
@@ -93,7 +97,7 @@ def softmax_cross_entropy_backward(probabilities, targets):
     dinputs = []
     for row, target in zip(probabilities, targets):
         if sparse:
-            target = [1.0 if j == target else 0.0 for j in range(len(row))]
+            target = _one_hot(target, len(row))
         dinputs.append([(p - t) / n_samples for p, t in zip(row, target)])
     return dinputs
 
