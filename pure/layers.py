@@ -5,7 +5,16 @@ sends to every neuron, so column j is neuron j's weight vector. With that layout
 batch's outputs are ``inputs @ weights + biases``, as in the classic book.
 """
 
-from pure import _checks
+import math
+
+from pure import _checks, linalg, rng
+
+# Standard deviation of the initial weights, for each initialisation method.
+INIT_SCALES = {
+    "classic": lambda n_inputs, n_neurons: 0.01,
+    "he": lambda n_inputs, n_neurons: math.sqrt(2.0 / n_inputs),
+    "glorot": lambda n_inputs, n_neurons: math.sqrt(2.0 / (n_inputs + n_neurons)),
+}
 
 
 def neuron(inputs, weights, bias):
@@ -89,13 +98,19 @@ def dense_backward(dvalues, inputs, weights):
     _checks.length("dense_backward", "weights", len(weights), len(inputs[0]), "rows (one per input feature)")
     _checks.length("dense_backward", "weights", len(weights[0]), len(dvalues[0]), "columns (one per neuron)")
     n_inputs, n_neurons = len(weights), len(weights[0])
+    # Row j of the transpose holds neuron j's weights, one per input.
+    neuron_weights = linalg.transpose(weights)
     dinputs = []
     dweights = [[0.0] * n_neurons for _ in range(n_inputs)]
     dbiases = [0.0] * n_neurons
     for sample, grad_row in zip(inputs, dvalues):
-        # Input i reached neuron j through weights[i][j], so the loss's gradient
-        # flows back to it along the same weight: sum_j grad_row[j] * weights[i][j].
-        dinputs.append([sum(g * w for g, w in zip(grad_row, weight_row)) for weight_row in weights])
+        # Neuron j reached input i through weights[i][j], so its gradient g
+        # flows back along the same weights: dinputs[i] += g * weights[i][j].
+        dinput_row = [0.0] * n_inputs
+        for g, weights_j in zip(grad_row, neuron_weights):
+            for i, w in enumerate(weights_j):
+                dinput_row[i] += g * w
+        dinputs.append(dinput_row)
         # Weight [i][j] scaled input i on its way to neuron j, so its gradient is
         # input i times neuron j's gradient, added up over the samples.
         for x, dweight_row in zip(sample, dweights):
@@ -104,3 +119,72 @@ def dense_backward(dvalues, inputs, weights):
         for j, g in enumerate(grad_row):
             dbiases[j] += g
     return dinputs, dweights, dbiases
+
+
+def init_dense(n_inputs, n_neurons, seed, method="classic"):
+    """Initial weights and biases for a dense layer, drawn from a seed.
+
+    n_inputs: int    n_neurons: int    seed: int    method: "classic", "he" or "glorot"
+    ->    weights: (n_inputs, n_neurons), biases: (n_neurons,) zeros
+
+        weights = scale * N(0, 1), with scale
+            classic: 0.01                          (the book's small random weights)
+            he:      sqrt(2 / n_inputs)            (keeps ReLU activations' variance steady)
+            glorot:  sqrt(2 / (n_inputs + n_neurons))   (the same for tanh and sigmoid)
+
+    The normal numbers come from rng.normal, drawn row by row, so both twins
+    start from identical weights for the same seed.
+    """
+    n_inputs = _checks.count("init_dense", "n_inputs", n_inputs)
+    n_neurons = _checks.count("init_dense", "n_neurons", n_neurons)
+    seed = _checks.seed("init_dense", "seed", seed)
+    scale = INIT_SCALES[_checks.choice("init_dense", "method", method, INIT_SCALES)](n_inputs, n_neurons)
+    weights = [[scale * z for z in row] for row in rng.normal((n_inputs, n_neurons), seed)]
+    return weights, [0.0] * n_neurons
+
+
+def dropout_mask(shape, rate, seed):
+    """A dropout mask drawn from a seed: 1.0 keeps a value, 0.0 drops it.
+
+    shape: (n_samples, n_neurons)    rate: float in [0, 1), the fraction dropped    seed: int
+    ->    mask: (n_samples, n_neurons)
+
+        mask[i][j] = 1 if rng.uniform(shape, seed)[i][j] >= rate else 0
+    """
+    shape = _checks.shape_argument("dropout_mask", "shape", shape)
+    rate = _checks.rate("dropout_mask", "rate", rate)
+    seed = _checks.seed("dropout_mask", "seed", seed)
+    return [[1.0 if u >= rate else 0.0 for u in row] for row in rng.uniform(shape, seed)]
+
+
+def dropout_forward(inputs, mask, rate):
+    """Dropout while training: zero the values the mask drops, and scale up the rest.
+
+    inputs: (n_samples, n_neurons)    mask: (n_samples, n_neurons) of 0s and 1s
+    rate: float in [0, 1), the fraction dropped    ->    (n_samples, n_neurons)
+
+        outputs = inputs * mask / (1 - rate)
+
+    Dividing by the fraction kept, 1 - rate, keeps each value's expected size
+    the same as without dropout, so nothing needs rescaling at prediction time.
+    """
+    _checks.matrix("dropout_forward", "inputs", inputs)
+    _checks.matrix("dropout_forward", "mask", mask)
+    _checks.same_shape("dropout_forward", "inputs", inputs, "mask", mask)
+    rate = _checks.rate("dropout_forward", "rate", rate)
+    return [[x * m / (1.0 - rate) for x, m in zip(row, mask_row)] for row, mask_row in zip(inputs, mask)]
+
+
+def dropout_backward(dvalues, mask, rate):
+    """Gradient of dropout: the upstream gradient through the kept values, scaled alike.
+
+    dvalues: (n_samples, n_neurons)    mask: (n_samples, n_neurons)    rate: float in [0, 1)
+    ->    dinputs: (n_samples, n_neurons)
+
+        dinputs = dvalues * mask / (1 - rate)
+    """
+    _checks.matrix("dropout_backward", "dvalues", dvalues)
+    _checks.matrix("dropout_backward", "mask", mask)
+    _checks.same_shape("dropout_backward", "dvalues", dvalues, "mask", mask)
+    rate = _checks.rate("dropout_backward", "rate", rate)
+    return [[g * m / (1.0 - rate) for g, m in zip(row, mask_row)] for row, mask_row in zip(dvalues, mask)]

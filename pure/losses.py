@@ -227,6 +227,43 @@ def accuracy(predictions, targets):
     return correct / len(predictions)
 
 
+def binary_accuracy(predictions, targets):
+    """Fraction of yes/no outputs on the right side of 0.5.
+
+    predictions: (n_samples, n_outputs), probabilities    targets: (n_samples, n_outputs), 0 or 1
+    ->    float in [0, 1]
+
+        accuracy = mean over every element of ((p > 0.5) == t)
+    """
+    _same_shape_targets("binary_accuracy", predictions, targets)
+    correct = 0
+    for row, target_row in zip(predictions, targets):
+        for p, t in zip(row, target_row):
+            if (1.0 if p > 0.5 else 0.0) == t:
+                correct += 1
+    return correct / (len(predictions) * len(predictions[0]))
+
+
+def regression_accuracy(predictions, targets, precision):
+    """Fraction of regression outputs within ``precision`` of their targets.
+
+    predictions: (n_samples, n_outputs)    targets: (n_samples, n_outputs)    precision: float > 0
+    ->    float in [0, 1]
+
+        accuracy = mean over every element of (|p - t| < precision)
+
+    The classic book uses precision = std(targets) / 250.
+    """
+    _same_shape_targets("regression_accuracy", predictions, targets)
+    precision = _checks.non_negative("regression_accuracy", "precision", precision)
+    close = 0
+    for row, target_row in zip(predictions, targets):
+        for p, t in zip(row, target_row):
+            if abs(p - t) < precision:
+                close += 1
+    return close / (len(predictions) * len(predictions[0]))
+
+
 def _flat(values, ndim):
     return values if ndim == 1 else [w for row in values for w in row]
 

@@ -15,7 +15,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from twinnet.twins import TWINS
+from twinnet.twins import TWINS, leaves, map_leaves
 
 # Agreement: |pure - vectorized| <= AGREEMENT_RTOL * scale, element by element,
 # where scale is the sum of the absolute values of the terms that produced the
@@ -39,11 +39,14 @@ class Gradient:
 
     forward: Callable
     backward_kwargs: Callable
-    wrt: tuple
+    wrt: object  # a tuple of names, or a function of the forward kwargs giving one
     inputs: str  # strategy for forward kwargs away from kinks and clips
 
+    def names(self, kwargs):
+        return self.wrt(kwargs) if callable(self.wrt) else self.wrt
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, repr=False)
 class Operation:
     name: str
     module: str
@@ -53,9 +56,14 @@ class Operation:
     gradient: Optional[Gradient] = None
     mismatches: tuple = ()  # argument overrides that make shapes disagree: ValueError
     invalid: tuple = field(default=())  # (overrides, exception type) for other bad values
+    # For operations that touch files: (operation, kwargs) -> (pure result, vectorized result).
+    run: Optional[Callable] = None
 
     def function(self, twin_name):
         return TWINS[twin_name].function(self.module, self.name)
+
+    def __repr__(self):
+        return f"<operation {self.module}.{self.name}>"
 
     @property
     def pure(self):
@@ -87,12 +95,44 @@ def _a(kwargs, name):
 
 
 def _magnitude(kwargs, result):
-    return np.abs(np.asarray(result, dtype=np.float64))
+    return map_leaves(lambda leaf: np.abs(np.asarray(leaf, dtype=np.float64)), result)
 
 
 def _exact(kwargs, result):
-    # Comparisons, copies and selections: both twins must agree bit for bit.
-    return np.zeros_like(np.asarray(result, dtype=np.float64))
+    # Comparisons, copies, selections and random draws: both twins must agree
+    # bit for bit (a scale of 0 allows no difference at all).
+    return 0.0
+
+
+def _numeric(leaf):
+    """Arrays, lists of numbers and floats (not the ints of a count, nor strings or None)."""
+    return isinstance(leaf, (np.ndarray, float, list))
+
+
+def _normwise(kwargs, result):
+    """For composite results (optimizer steps, networks, data sets): each element is
+    compared against the largest element of its array. Deep compositions of sums
+    are only accurate to a fraction of the array's size, not of each element's."""
+
+    def leaf_scale(leaf):
+        if _numeric(leaf):
+            magnitude = np.abs(np.asarray(leaf, dtype=np.float64))
+            return magnitude + (magnitude.max() if magnitude.size else 0.0)
+        return 0.0
+
+    return map_leaves(leaf_scale, result)
+
+
+def _network_scale(kwargs, result):
+    """For whole networks: every value against the largest in the result, and never
+    against less than 1. The tests' inputs, weights and targets are of order 1, so
+    a difference below 1e-12 is rounding; it can be far larger than the value it
+    sits in when a gradient cancels to nearly 0 and Adam divides it by its own
+    tiny size (plus epsilon). A mistake moves values by whole percents."""
+    largest = max([1.0] + [float(np.max(np.abs(np.asarray(leaf, dtype=np.float64))))
+                           for _, leaf in leaves(result) if _numeric(leaf) and np.size(leaf)])
+    return map_leaves(lambda leaf: np.abs(np.asarray(leaf, dtype=np.float64)) + largest
+                      if _numeric(leaf) else 0.0, result)
 
 
 def _dot_scale(kw, result):
@@ -220,6 +260,7 @@ _ONE_HOT = [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]
 _BINARY_P = [[0.9, 0.2], [0.4, 0.6]]
 _BINARY_T = [[1.0, 0.0], [0.0, 1.0]]
 _TALL = [[1.0], [2.0], [3.0]]  # a (3, 1) matrix that fits none of the above
+_MASK = [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]  # keeps 4 of _X's 6 values
 
 
 def _activation(name, by=None, options=None, scale=_magnitude, gradient_inputs="activation_gradient_args"):
@@ -295,6 +336,23 @@ OPERATIONS = [
                                 "dense_gradient_args"),
               mismatches=({"dvalues": _DV[:1]}, {"weights": _W[:2]}, {"dvalues": [[1.0, 2.0, 3.0]] * 2},
                           {"inputs": _TALL})),
+    Operation("init_dense", "layers", "init_dense_args", dict(n_inputs=3, n_neurons=2, seed=0, method="he"), _exact,
+              invalid=(({"method": "xavier"}, ValueError), ({"n_inputs": 0}, ValueError),
+                       ({"n_neurons": 2.0}, TypeError), ({"seed": 1.5}, TypeError))),
+    Operation("dropout_mask", "layers", "dropout_mask_args", dict(shape=(2, 3), rate=0.5, seed=0), _exact,
+              invalid=(({"rate": 1.0}, ValueError), ({"rate": -0.1}, ValueError), ({"shape": (2, 0)}, ValueError),
+                       ({"shape": (2, 3, 4)}, ValueError), ({"seed": "0"}, TypeError))),
+    Operation("dropout_forward", "layers", "dropout_forward_args", dict(inputs=_X, mask=_MASK, rate=0.5),
+              _magnitude, mismatches=({"mask": _MASK[:1]},),
+              invalid=(({"rate": 1.0}, ValueError), ({"rate": "0.5"}, TypeError))),
+    Operation("dropout_backward", "layers", "dropout_backward_args", dict(dvalues=_X, mask=_MASK, rate=0.5),
+              _magnitude,
+              gradient=Gradient(lambda twin, inputs, mask, rate: twin.layers.dropout_forward(inputs, mask, rate),
+                                lambda twin, kwargs, outputs, dvalues: {"dvalues": dvalues, "mask": kwargs["mask"],
+                                                                         "rate": kwargs["rate"]},
+                                ("inputs",), "dropout_gradient_args"),
+              mismatches=({"mask": [row[:2] for row in _MASK]},),
+              invalid=(({"rate": 1.5}, ValueError),)),
     # activations
     *_activation("step"),
     *_activation("linear")[:1],
@@ -324,10 +382,143 @@ OPERATIONS = [
     _elementwise_loss("mean_absolute_error_backward", "regression_args", (_X, _X[::-1]), _exact,
                       _loss_gradient("mean_absolute_error", "regression_gradient_args")),
     _class_loss("accuracy", _exact),
+    _elementwise_loss("binary_accuracy", "binary_accuracy_args", (_BINARY_P, _BINARY_T), _exact),
+    Operation("regression_accuracy", "losses", "regression_accuracy_args",
+              dict(predictions=_X, targets=_X[::-1], precision=0.5), _exact,
+              mismatches=({"targets": _X[:1]},), invalid=(({"precision": -1.0}, ValueError),)),
     _penalty("l1_penalty", _magnitude),
     _penalty("l1_penalty_backward", _exact, _penalty_gradient("l1_penalty", "penalty_gradient_args")),
     _penalty("l2_penalty", _magnitude),
     _penalty("l2_penalty_backward", _magnitude, _penalty_gradient("l2_penalty", "penalty_args")),
+]
+
+# ---------------------------------------------------------------- optimizers, data, networks
+
+_PARAMS = {"weights0": _W, "biases0": _B}
+_GRADS = {"weights0": _DV + [[1.0, 1.0]], "biases0": [0.5, -0.5]}
+
+
+def _optimizer(name):
+    return Operation(
+        name, "optimizers", f"{name}_args", dict(params=_PARAMS, grads=_GRADS, state=None, hyperparameters=None),
+        _normwise,
+        mismatches=({"grads": {"weights0": _W[:2], "biases0": _B}}, {"grads": {"weights0": _W}},
+                    {"grads": {"weights0": _W, "biases1": _B}}),
+        invalid=(({"hyperparameters": {"learning_rate": 0.1}}, ValueError), ({"hyperparameters": {"lr": -1.0}}, ValueError),
+                 ({"hyperparameters": {"lr": "fast"}}, TypeError), ({"hyperparameters": 0.1}, TypeError),
+                 ({"state": {"iterations": -1}}, ValueError), ({"state": {"iterations": 1.5}}, TypeError),
+                 ({"params": {}}, ValueError)),
+    )
+
+
+def _data(name):
+    return Operation(name, "data", "classic_data_args", dict(samples=5, classes=3, seed=0), _normwise,
+                     invalid=(({"samples": 0}, ValueError), ({"classes": 2.5}, TypeError), ({"seed": None}, TypeError)))
+
+
+_SMALL_MODEL = {"sizes": [3, 2, 2], "activation": "relu", "task": "classification", "dropout": 0.25, "l1": 0.0,
+                "l2": 0.001, "params": {"weights0": _W, "biases0": _B, "weights1": [[0.3, -0.3], [0.2, 0.1]],
+                                        "biases1": [0.0, 0.1]}}
+_SMALL_CACHE = TWINS["pure"].network.forward(_SMALL_MODEL, _X)[1]
+_BAD_MODELS = (
+    ({"model": {**_SMALL_MODEL, "sizes": [3, 2]}}, ValueError),
+    ({"model": {**_SMALL_MODEL, "activation": "swish"}}, ValueError),
+    ({"model": {**_SMALL_MODEL, "params": {**_SMALL_MODEL["params"], "weights1": _W}}}, ValueError),
+    ({"model": {key: value for key, value in _SMALL_MODEL.items() if key != "params"}}, ValueError),
+    ({"model": _W}, TypeError),
+)
+
+
+def _network(name, inputs, example, scale=_network_scale, invalid=(), **extra):
+    takes_model = example is None or "model" in example
+    return Operation(name, "network", inputs, example, scale, invalid=(_BAD_MODELS if takes_model else ()) + invalid,
+                     **extra)
+
+
+def _network_objective(twin, inputs, targets, settings, seed, **params):
+    model = {**settings, "params": params}
+    masks = twin.network.dropout_masks(model, len(inputs), seed) if settings["dropout"] else None
+    outputs, _ = twin.network.forward(model, inputs, masks)
+    data_loss, penalty = twin.network.loss(model, outputs, targets)
+    return data_loss + penalty
+
+
+def _network_backward_kwargs(twin, kwargs, outputs, dvalues):
+    params = {name: value for name, value in kwargs.items() if name.startswith(("weights", "biases"))}
+    model = {**kwargs["settings"], "params": params}
+    inputs = kwargs["inputs"]
+    masks = twin.network.dropout_masks(model, len(inputs), kwargs["seed"]) if model["dropout"] else None
+    _, cache = twin.network.forward(model, inputs, masks)
+    return {"model": model, "cache": cache, "targets": kwargs["targets"]}
+
+
+def _parameter_names(kwargs):
+    return tuple(name for name in kwargs if name.startswith(("weights", "biases")))
+
+
+def _save_in_both(operation, kwargs):
+    """Both twins save the same model; the results are the files' bytes, which must be equal."""
+    import tempfile, pathlib
+
+    with tempfile.TemporaryDirectory() as folder:
+        pure_path, vectorized_path = pathlib.Path(folder, "pure.json"), pathlib.Path(folder, "vectorized.json")
+        TWINS["pure"].network.save(TWINS["pure"].convert(kwargs["model"]), pure_path)
+        TWINS["vectorized"].network.save(kwargs["model"], vectorized_path)
+        return pure_path.read_bytes(), vectorized_path.read_bytes()
+
+
+def _load_in_both(operation, kwargs):
+    """One file, saved by the pure twin, loaded by both."""
+    import tempfile, pathlib
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder, "model.json")
+        TWINS["pure"].network.save(TWINS["pure"].convert(kwargs["model"]), path)
+        return TWINS["pure"].network.load(path), TWINS["vectorized"].network.load(path)
+
+
+OPERATIONS += [
+    Operation("uniform", "rng", "random_args", dict(shape=(2, 3), seed=0), _exact,
+              invalid=(({"shape": (0,)}, ValueError), ({"shape": 3}, TypeError), ({"seed": 1.0}, TypeError),
+                       ({"shape": (2, 2, 2)}, ValueError))),
+    Operation("normal", "rng", "random_args", dict(shape=(2, 3), seed=0), _exact,
+              invalid=(({"shape": (0,)}, ValueError), ({"seed": "1"}, TypeError))),
+    Operation("permutation", "rng", "permutation_args", dict(n=5, seed=0), _exact,
+              invalid=(({"n": 0}, ValueError), ({"n": 5.0}, TypeError))),
+    *[_optimizer(name) for name in ("sgd", "adagrad", "rmsprop", "adam")],
+    _data("spiral"),
+    _data("vertical"),
+    Operation("sine", "data", "sine_args", dict(samples=10), _normwise,
+              invalid=(({"samples": -1}, ValueError), ({"samples": "10"}, TypeError))),
+    _network("create", "create_args", {key: value for key, value in _SMALL_MODEL.items() if key != "params"},
+             invalid=(({"sizes": [3]}, ValueError), ({"sizes": [3, 0, 2]}, ValueError), ({"sizes": "3,2"}, TypeError),
+                      ({"task": "ranking"}, ValueError), ({"dropout": 1.0}, ValueError), ({"l2": -0.1}, ValueError),
+                      ({"init": "zeros"}, ValueError), ({"seed": None}, TypeError))),
+    _network("dropout_masks", "dropout_masks_args", dict(model=_SMALL_MODEL, n_samples=2, seed=0),
+             invalid=(({"n_samples": 0}, ValueError),)),
+    _network("forward", "forward_args", dict(model=_SMALL_MODEL, inputs=_X, masks=None),
+             mismatches=({"inputs": [row[:2] for row in _X]}, {"masks": [None]})),
+    _network("loss", "loss_args", dict(model=_SMALL_MODEL, outputs=[[0.7, 0.3], [0.4, 0.6]], targets=[0, 1])),
+    _network("backward", "backward_args", dict(model=_SMALL_MODEL, cache=_SMALL_CACHE, targets=[0, 1]),
+             gradient=Gradient(_network_objective, _network_backward_kwargs, _parameter_names,
+                               "network_gradient_args"),
+             invalid=(({"cache": [{"inputs": _X}]}, ValueError), ({"cache": "cache"}, TypeError))),
+    _network("train_step", "train_step_args", dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1], optimizer="adam",
+                                                   state=None, hyperparameters=None, seed=0),
+             mismatches=({"targets": [0, 1, 1]},), invalid=(({"optimizer": "lbfgs"}, ValueError),)),
+    _network("train_epoch", "train_epoch_args",
+             dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1], optimizer="sgd", state=None, hyperparameters=None,
+                  batch_size=None, seed=0, epoch=0),
+             invalid=(({"batch_size": 0}, ValueError), ({"epoch": 0.5}, TypeError))),
+    _network("fit", "fit_args", dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1], epochs=2, batch_size=None,
+                                     optimizer="rmsprop", hyperparameters=None, seed=0),
+             invalid=(({"epochs": 0}, ValueError),)),
+    _network("predict", "predict_args", dict(model=_SMALL_MODEL, inputs=_X),
+             mismatches=({"inputs": _W},)),
+    _network("evaluate", "evaluate_args", dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1]),
+             mismatches=({"targets": [0]},)),
+    _network("save", "model_file_args", None, scale=_exact, run=_save_in_both),
+    _network("load", "model_file_args", None, run=_load_in_both),
 ]
 
 BY_NAME = {op.name: op for op in OPERATIONS}

@@ -221,3 +221,278 @@ def penalty_gradient_args(draw):
 def upstream_gradient(draw, shape):
     """A random ``dvalues`` of the given shape, to weight a forward's outputs."""
     return draw(arrays(shape, floats(-1.0, 1.0)))
+
+
+# ---------------------------------------------------------------- rng, dropout, initialisation
+
+def seeds():
+    # Negative and huge seeds too: both twins must reduce them the same way.
+    return st.one_of(st.integers(0, 2**32), st.integers(-2**70, 2**70))
+
+
+def shapes():
+    return st.one_of(st.tuples(sides(1, 30)), st.tuples(sides(), sides()))
+
+
+@st.composite
+def random_args(draw):
+    return {"shape": draw(shapes()), "seed": draw(seeds())}
+
+
+@st.composite
+def permutation_args(draw):
+    return {"n": draw(sides(1, 50)), "seed": draw(seeds())}
+
+
+@st.composite
+def init_dense_args(draw):
+    return {"n_inputs": draw(sides()), "n_neurons": draw(sides()), "seed": draw(seeds()),
+            "method": draw(st.sampled_from(["classic", "he", "glorot"]))}
+
+
+def rates():
+    return st.one_of(st.just(0.0), floats(0.0, 0.9))
+
+
+@st.composite
+def dropout_mask_args(draw):
+    return {"shape": (draw(sides()), draw(sides())), "rate": draw(rates()), "seed": draw(seeds())}
+
+
+def masks(shape):
+    return hnp.arrays(np.float64, shape, elements=st.sampled_from([0.0, 1.0]))
+
+
+@st.composite
+def dropout_forward_args(draw, first="inputs", elements=None):
+    shape = (draw(sides()), draw(sides()))
+    return {first: draw(arrays(shape, elements)), "mask": draw(masks(shape)), "rate": draw(rates())}
+
+
+def dropout_backward_args():
+    return dropout_forward_args("dvalues")
+
+
+def dropout_gradient_args():
+    return dropout_forward_args("inputs", floats(-3.0, 3.0))
+
+
+# ---------------------------------------------------------------- accuracies
+
+@st.composite
+def binary_accuracy_args(draw):
+    shape = (draw(sides()), draw(sides()))
+    predictions = st.one_of(floats(0.0, 1.0), st.just(0.5))
+    return {"predictions": draw(arrays(shape, predictions)), "targets": draw(masks(shape))}
+
+
+@st.composite
+def regression_accuracy_args(draw):
+    return {**draw(regression_args()), "precision": draw(floats(0.0, 5.0))}
+
+
+# ---------------------------------------------------------------- optimizers
+
+HYPERPARAMETER_VALUES = {
+    "lr": floats(0.0, 1.0), "decay": floats(0.0, 0.1), "momentum": floats(0.0, 0.99),
+    "epsilon": floats(1e-8, 1e-3), "rho": floats(0.0, 0.99), "beta1": floats(0.0, 0.99),
+    "beta2": floats(0.0, 0.999),
+}
+OPTIMIZER_SLOTS = {"sgd": ("momentums",), "adagrad": ("caches",), "rmsprop": ("caches",),
+                   "adam": ("momentums", "caches")}
+OPTIMIZER_HYPERPARAMETERS = {"sgd": ("lr", "decay", "momentum"), "adagrad": ("lr", "decay", "epsilon"),
+                             "rmsprop": ("lr", "decay", "epsilon", "rho"),
+                             "adam": ("lr", "decay", "epsilon", "beta1", "beta2")}
+
+
+@st.composite
+def optimizer_args(draw, name):
+    names = [f"p{i}" for i in range(draw(sides(1, 3)))]
+    shapes_ = {n: draw(st.one_of(st.tuples(sides()), st.tuples(sides(), sides()))) for n in names}
+    params = {n: draw(arrays(shape)) for n, shape in shapes_.items()}
+    grads = {n: draw(arrays(shape)) for n, shape in shapes_.items()}
+    state = None
+    if draw(st.booleans()):
+        state = {"iterations": draw(st.integers(0, 1000))}
+        for slot in OPTIMIZER_SLOTS[name]:
+            elements = floats(0.0, 10.0) if slot == "caches" else floats()
+            state[slot] = {n: draw(arrays(shape, elements)) for n, shape in shapes_.items()}
+    chosen = draw(st.lists(st.sampled_from(OPTIMIZER_HYPERPARAMETERS[name]), unique=True))
+    hyperparameters = draw(st.one_of(st.none(), st.fixed_dictionaries({k: HYPERPARAMETER_VALUES[k] for k in chosen})))
+    return {"params": params, "grads": grads, "state": state, "hyperparameters": hyperparameters}
+
+
+def sgd_args():
+    return optimizer_args("sgd")
+
+
+def adagrad_args():
+    return optimizer_args("adagrad")
+
+
+def rmsprop_args():
+    return optimizer_args("rmsprop")
+
+
+def adam_args():
+    return optimizer_args("adam")
+
+
+# ---------------------------------------------------------------- data sets
+
+@st.composite
+def classic_data_args(draw):
+    return {"samples": draw(sides(1, 40)), "classes": draw(sides(1, 5)), "seed": draw(seeds())}
+
+
+@st.composite
+def sine_args(draw):
+    return {"samples": draw(sides(1, 200))}
+
+
+# ---------------------------------------------------------------- networks
+
+HIDDEN = ["relu", "leaky_relu", "tanh", "sigmoid", "linear"]
+SMOOTH = ["tanh", "sigmoid", "linear"]  # no kink for a central difference to straddle
+TASK_NAMES = ["classification", "binary", "regression"]
+
+
+@st.composite
+def model_settings(draw, activations=tuple(HIDDEN)):
+    sizes = [draw(sides(1, 5)) for _ in range(draw(st.integers(2, 4)))]
+    return {"sizes": sizes, "activation": draw(st.sampled_from(activations)),
+            "task": draw(st.sampled_from(TASK_NAMES)), "dropout": draw(st.one_of(st.just(0.0), floats(0.0, 0.5))),
+            "l1": draw(st.one_of(st.just(0.0), floats(0.0, 0.1))),
+            "l2": draw(st.one_of(st.just(0.0), floats(0.0, 0.1)))}
+
+
+@st.composite
+def model_params(draw, sizes, elements):
+    params = {}
+    for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
+        params[f"weights{i}"] = draw(arrays((n_inputs, n_neurons), elements))
+        params[f"biases{i}"] = draw(arrays(n_neurons, elements))
+    return params
+
+
+@st.composite
+def models(draw, activations=tuple(HIDDEN), elements=None):
+    settings = draw(model_settings(activations))
+    params = draw(model_params(settings["sizes"], elements if elements is not None else floats(-1.0, 1.0)))
+    return {**settings, "params": params}
+
+
+@st.composite
+def task_targets(draw, task, n_samples, n_outputs):
+    if task == "classification":
+        return draw(class_targets(n_samples, n_outputs))
+    if task == "binary":
+        return draw(masks((n_samples, n_outputs)))
+    return draw(arrays((n_samples, n_outputs), floats(-3.0, 3.0)))
+
+
+@st.composite
+def network_args(draw, activations=tuple(HIDDEN), elements=None, n_samples=None):
+    model = draw(models(activations, elements))
+    n_samples = n_samples or draw(sides(1, 8))
+    sizes = model["sizes"]
+    return {"model": model, "inputs": draw(arrays((n_samples, sizes[0]), floats(-3.0, 3.0))),
+            "targets": draw(task_targets(model["task"], n_samples, sizes[-1]))}
+
+
+@st.composite
+def create_args(draw):
+    settings = draw(model_settings())
+    return {**settings, "seed": draw(seeds()), "init": draw(st.sampled_from(["classic", "he", "glorot"]))}
+
+
+@st.composite
+def dropout_masks_args(draw):
+    return {"model": draw(models()), "n_samples": draw(sides(1, 8)), "seed": draw(seeds())}
+
+
+def _vectorized_network():
+    import vectorized.network
+
+    return vectorized.network
+
+
+@st.composite
+def forward_args(draw):
+    args = draw(network_args())
+    masks = None
+    if draw(st.booleans()):
+        masks = _vectorized_network().dropout_masks(args["model"], len(args["inputs"]), draw(seeds()))
+    return {"model": args["model"], "inputs": args["inputs"], "masks": masks}
+
+
+@st.composite
+def loss_args(draw):
+    args = draw(network_args())
+    outputs = _vectorized_network().predict(args["model"], args["inputs"])
+    return {"model": args["model"], "outputs": outputs, "targets": args["targets"]}
+
+
+@st.composite
+def backward_args(draw):
+    args = draw(network_args())
+    network = _vectorized_network()
+    masks = network.dropout_masks(args["model"], len(args["inputs"]), draw(seeds()))
+    _, cache = network.forward(args["model"], args["inputs"], masks)
+    return {"model": args["model"], "cache": cache, "targets": args["targets"]}
+
+
+def optimizer_choices():
+    return st.sampled_from(["sgd", "adagrad", "rmsprop", "adam"])
+
+
+def small_hyperparameters():
+    return st.one_of(st.none(), st.fixed_dictionaries({"lr": floats(0.0, 0.1)}))
+
+
+@st.composite
+def train_step_args(draw):
+    args = draw(network_args())
+    return {**args, "optimizer": draw(optimizer_choices()), "state": None,
+            "hyperparameters": draw(small_hyperparameters()), "seed": draw(seeds())}
+
+
+@st.composite
+def train_epoch_args(draw):
+    args = draw(network_args())
+    return {**args, "optimizer": draw(optimizer_choices()), "state": None,
+            "hyperparameters": draw(small_hyperparameters()),
+            "batch_size": draw(st.one_of(st.none(), sides(1, 8))), "seed": draw(seeds()),
+            "epoch": draw(st.integers(0, 100))}
+
+
+@st.composite
+def fit_args(draw):
+    args = draw(network_args())
+    return {**args, "epochs": draw(sides(1, 3)), "batch_size": draw(st.one_of(st.none(), sides(1, 8))),
+            "optimizer": draw(optimizer_choices()), "hyperparameters": draw(small_hyperparameters()),
+            "seed": draw(seeds())}
+
+
+@st.composite
+def predict_args(draw):
+    args = draw(network_args())
+    return {"model": args["model"], "inputs": args["inputs"]}
+
+
+def evaluate_args():
+    return network_args()
+
+
+@st.composite
+def model_file_args(draw):
+    return {"model": draw(models()), "path": "model.json"}
+
+
+@st.composite
+def network_gradient_args(draw):
+    """A smooth model's parameters by name, with the rest of the model and a batch."""
+    args = draw(network_args(tuple(SMOOTH), away_from_zero(0.05, 1.0)))
+    model = args.pop("model")
+    settings = {key: value for key, value in model.items() if key != "params"}
+    return {**args, **model["params"], "settings": settings, "seed": draw(seeds())}

@@ -10,7 +10,7 @@ import importlib
 
 import numpy as np
 
-MODULES = ("linalg", "layers", "activations", "losses")
+MODULES = ("rng", "linalg", "layers", "activations", "losses", "optimizers", "data", "network")
 
 
 class Twin:
@@ -44,6 +44,8 @@ def to_pure(value):
         return value.item()
     if isinstance(value, tuple):
         return tuple(to_pure(v) for v in value)
+    if isinstance(value, list):
+        return [to_pure(v) for v in value]
     if isinstance(value, dict):
         return {k: to_pure(v) for k, v in value.items()}
     return value
@@ -60,7 +62,37 @@ def to_numpy(value):
     return value
 
 
+def _is_structure(value):
+    """Tuples, dicts, and lists that hold dicts or None are structures; other lists are arrays."""
+    if isinstance(value, (tuple, dict)):
+        return True
+    return isinstance(value, list) and any(isinstance(v, dict) or v is None for v in value)
+
+
+def leaves(value, path=()):
+    """(path, leaf) pairs of a result, in a fixed order."""
+    if isinstance(value, dict):
+        for key in sorted(value):
+            yield from leaves(value[key], path + (key,))
+    elif _is_structure(value):
+        for i, item in enumerate(value):
+            yield from leaves(item, path + (i,))
+    else:
+        yield path, value
+
+
+def map_leaves(function, value):
+    """The same structure with ``function`` applied to every leaf."""
+    if isinstance(value, dict):
+        return {key: map_leaves(function, item) for key, item in value.items()}
+    if _is_structure(value):
+        mapped = [map_leaves(function, item) for item in value]
+        return tuple(mapped) if isinstance(value, tuple) else mapped
+    return function(value)
+
+
 TWINS = {
     "pure": Twin("pure", to_pure),
-    "vectorized": Twin("vectorized", to_numpy),
+    # The strategies already draw NumPy arrays: the vectorized twin takes them as they are.
+    "vectorized": Twin("vectorized", lambda value: value),
 }

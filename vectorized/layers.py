@@ -5,9 +5,18 @@ sends to every neuron, so column j is neuron j's weight vector. With that layout
 batch's outputs are ``inputs @ weights + biases``, as in the classic book.
 """
 
+import math
+
 import numpy as np
 
-from vectorized import _checks
+from vectorized import _checks, rng
+
+# Standard deviation of the initial weights, for each initialisation method.
+INIT_SCALES = {
+    "classic": lambda n_inputs, n_neurons: 0.01,
+    "he": lambda n_inputs, n_neurons: math.sqrt(2.0 / n_inputs),
+    "glorot": lambda n_inputs, n_neurons: math.sqrt(2.0 / (n_inputs + n_neurons)),
+}
 
 
 def neuron(inputs, weights, bias):
@@ -83,3 +92,72 @@ def dense_backward(dvalues, inputs, weights):
     dweights = inputs.T @ dvalues
     dbiases = dvalues.sum(axis=0)
     return dinputs, dweights, dbiases
+
+
+def init_dense(n_inputs, n_neurons, seed, method="classic"):
+    """Initial weights and biases for a dense layer, drawn from a seed.
+
+    n_inputs: int    n_neurons: int    seed: int    method: "classic", "he" or "glorot"
+    ->    weights: (n_inputs, n_neurons), biases: (n_neurons,) zeros
+
+        weights = scale * N(0, 1), with scale
+            classic: 0.01                          (the book's small random weights)
+            he:      sqrt(2 / n_inputs)            (keeps ReLU activations' variance steady)
+            glorot:  sqrt(2 / (n_inputs + n_neurons))   (the same for tanh and sigmoid)
+
+    The normal numbers come from rng.normal, drawn row by row, so both twins
+    start from identical weights for the same seed.
+    """
+    n_inputs = _checks.count("init_dense", "n_inputs", n_inputs)
+    n_neurons = _checks.count("init_dense", "n_neurons", n_neurons)
+    seed = _checks.seed("init_dense", "seed", seed)
+    scale = INIT_SCALES[_checks.choice("init_dense", "method", method, INIT_SCALES)](n_inputs, n_neurons)
+    weights = scale * rng.normal((n_inputs, n_neurons), seed)
+    return weights, np.zeros(n_neurons)
+
+
+def dropout_mask(shape, rate, seed):
+    """A dropout mask drawn from a seed: 1.0 keeps a value, 0.0 drops it.
+
+    shape: (n_samples, n_neurons)    rate: float in [0, 1), the fraction dropped    seed: int
+    ->    mask: (n_samples, n_neurons)
+
+        mask[i][j] = 1 if rng.uniform(shape, seed)[i][j] >= rate else 0
+    """
+    shape = _checks.shape_argument("dropout_mask", "shape", shape)
+    rate = _checks.rate("dropout_mask", "rate", rate)
+    seed = _checks.seed("dropout_mask", "seed", seed)
+    return (rng.uniform(shape, seed) >= rate).astype(np.float64)
+
+
+def dropout_forward(inputs, mask, rate):
+    """Dropout while training: zero the values the mask drops, and scale up the rest.
+
+    inputs: (n_samples, n_neurons)    mask: (n_samples, n_neurons) of 0s and 1s
+    rate: float in [0, 1), the fraction dropped    ->    (n_samples, n_neurons)
+
+        outputs = inputs * mask / (1 - rate)
+
+    Dividing by the fraction kept, 1 - rate, keeps each value's expected size
+    the same as without dropout, so nothing needs rescaling at prediction time.
+    """
+    inputs = _checks.matrix("dropout_forward", "inputs", inputs)
+    mask = _checks.matrix("dropout_forward", "mask", mask)
+    _checks.same_shape("dropout_forward", "inputs", inputs, "mask", mask)
+    rate = _checks.rate("dropout_forward", "rate", rate)
+    return inputs * mask / (1.0 - rate)
+
+
+def dropout_backward(dvalues, mask, rate):
+    """Gradient of dropout: the upstream gradient through the kept values, scaled alike.
+
+    dvalues: (n_samples, n_neurons)    mask: (n_samples, n_neurons)    rate: float in [0, 1)
+    ->    dinputs: (n_samples, n_neurons)
+
+        dinputs = dvalues * mask / (1 - rate)
+    """
+    dvalues = _checks.matrix("dropout_backward", "dvalues", dvalues)
+    mask = _checks.matrix("dropout_backward", "mask", mask)
+    _checks.same_shape("dropout_backward", "dvalues", dvalues, "mask", mask)
+    rate = _checks.rate("dropout_backward", "rate", rate)
+    return dvalues * mask / (1.0 - rate)

@@ -188,6 +188,33 @@ def accuracy(predictions, targets):
     return float(np.mean(np.argmax(predictions, axis=1) == labels))
 
 
+def binary_accuracy(predictions, targets):
+    """Fraction of yes/no outputs on the right side of 0.5.
+
+    predictions: (n_samples, n_outputs), probabilities    targets: (n_samples, n_outputs), 0 or 1
+    ->    float in [0, 1]
+
+        accuracy = mean over every element of ((p > 0.5) == t)
+    """
+    predictions, targets = _same_shape_targets("binary_accuracy", predictions, targets)
+    return float(np.mean((predictions > 0.5) == targets))
+
+
+def regression_accuracy(predictions, targets, precision):
+    """Fraction of regression outputs within ``precision`` of their targets.
+
+    predictions: (n_samples, n_outputs)    targets: (n_samples, n_outputs)    precision: float > 0
+    ->    float in [0, 1]
+
+        accuracy = mean over every element of (|p - t| < precision)
+
+    The classic book uses precision = std(targets) / 250.
+    """
+    predictions, targets = _same_shape_targets("regression_accuracy", predictions, targets)
+    precision = _checks.non_negative("regression_accuracy", "precision", precision)
+    return float(np.mean(np.abs(predictions - targets) < precision))
+
+
 def l1_penalty(weights, strength):
     """L1 regularisation: a penalty on the sum of the weights' absolute values.
 
