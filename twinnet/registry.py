@@ -135,6 +135,24 @@ def _network_scale(kwargs, result):
                       if _numeric(leaf) else 0.0, result)
 
 
+def _training_scale(kwargs, result):
+    """For training steps: the network scale, times how far an optimizer can magnify rounding.
+
+    Adagrad, RMSprop and Adam divide each gradient by its own root-mean-square
+    plus epsilon. A gradient that cancels to nearly 0 carries a rounding error
+    as large as itself, and the division turns that error into a step of up to
+    lr * error / epsilon: the twins' parameters may then differ by lr / epsilon
+    times the rounding of one gradient, at every step. (Plain SGD only scales by lr.)
+    """
+    optimizer = kwargs["optimizer"]
+    hyperparameters = {**TWINS["vectorized"].optimizers.DEFAULTS[optimizer], **(kwargs["hyperparameters"] or {})}
+    magnification = 1.0 if optimizer == "sgd" else max(1.0, hyperparameters["lr"] / hyperparameters["epsilon"])
+    n_samples = len(kwargs["inputs"])
+    batch_size = kwargs.get("batch_size") or n_samples
+    steps = kwargs.get("epochs", 1) * -(-n_samples // batch_size)
+    return map_leaves(lambda scale: scale * magnification * steps, _network_scale(kwargs, result))
+
+
 def _dot_scale(kw, result):
     return np.sum(_a(kw, "a") * _a(kw, "b"))
 
@@ -503,15 +521,20 @@ OPERATIONS += [
              gradient=Gradient(_network_objective, _network_backward_kwargs, _parameter_names,
                                "network_gradient_args"),
              invalid=(({"cache": [{"inputs": _X}]}, ValueError), ({"cache": "cache"}, TypeError))),
-    _network("train_step", "train_step_args", dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1], optimizer="adam",
-                                                   state=None, hyperparameters=None, seed=0),
+    _network("train_step", "train_step_args",
+             dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1], optimizer="adam", state=None, hyperparameters=None,
+                  seed=0),
+             scale=_training_scale,
              mismatches=({"targets": [0, 1, 1]},), invalid=(({"optimizer": "lbfgs"}, ValueError),)),
     _network("train_epoch", "train_epoch_args",
              dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1], optimizer="sgd", state=None, hyperparameters=None,
                   batch_size=None, seed=0, epoch=0),
+             scale=_training_scale,
              invalid=(({"batch_size": 0}, ValueError), ({"epoch": 0.5}, TypeError))),
-    _network("fit", "fit_args", dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1], epochs=2, batch_size=None,
-                                     optimizer="rmsprop", hyperparameters=None, seed=0),
+    _network("fit", "fit_args",
+             dict(model=_SMALL_MODEL, inputs=_X, targets=[0, 1], epochs=2, batch_size=None, optimizer="rmsprop",
+                  hyperparameters=None, seed=0),
+             scale=_training_scale,
              invalid=(({"epochs": 0}, ValueError),)),
     _network("predict", "predict_args", dict(model=_SMALL_MODEL, inputs=_X),
              mismatches=({"inputs": _W},)),
