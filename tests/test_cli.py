@@ -45,6 +45,10 @@ def test_default_run_meets_its_promise():
     assert summary["largest_loss_difference"] <= 1e-9
     assert summary["speedup"] > 1
     assert "summary after 800 epochs" in result.stderr  # the table goes to stderr under --json
+    # The README shows this run's real output: its first line and the columns must still be what we print.
+    readme = (ROOT / "README.md").read_text()
+    header, columns = result.stderr.splitlines()[:2]
+    assert f"\n{header}\n{columns}\n" in readme
 
 
 def test_side_by_side_table():

@@ -95,15 +95,17 @@ def add_train_parser(commands):
                     "time each takes.")
     train.add_argument("--data", choices=sorted(DATA_DEFAULTS), default="spiral", help="the data set (spiral)")
     train.add_argument("--twin", choices=["both", "pure", "vectorized"], default="both", help="which twins run")
-    train.add_argument("--epochs", type=_epochs, help="passes over the data (500 for spiral)")
-    train.add_argument("--hidden", type=_count, nargs="+", metavar="SIZE", help="hidden layer sizes (64)")
+    train.add_argument("--epochs", type=_epochs, help="passes over the data (spiral %(spiral)d, vertical %(vertical)d, sine %(sine)d)"
+                       % {name: d["epochs"] for name, d in DATA_DEFAULTS.items()})
+    train.add_argument("--hidden", type=_count, nargs="+", metavar="SIZE", help="hidden layer sizes (64; sine 64 64)")
     train.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid", "linear"],
                        default="relu", help="activation of the hidden layers (relu)")
     train.add_argument("--init", choices=["classic", "he", "glorot"], default="he", help="initial weights (he)")
     train.add_argument("--optimizer", choices=["sgd", "adagrad", "rmsprop", "adam"], default="adam",
                        help="optimizer (adam)")
-    train.add_argument("--lr", type=_positive, help="learning rate (0.05 for spiral)")
-    train.add_argument("--decay", type=_non_negative, help="learning-rate decay (0)")
+    train.add_argument("--lr", type=_positive, help="learning rate (spiral %(spiral)g, vertical %(vertical)g, sine %(sine)g)"
+                       % {name: d["lr"] for name, d in DATA_DEFAULTS.items()})
+    train.add_argument("--decay", type=_non_negative, help="learning-rate decay (0; sine 0.001)")
     train.add_argument("--batch-size", type=_count, help="samples per step (all of them)")
     train.add_argument("--dropout", type=_rate, default=0.0, help="dropout rate after hidden layers (0)")
     train.add_argument("--l1", type=_non_negative, default=0.0, help="L1 penalty on weights and biases (0)")
