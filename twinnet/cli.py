@@ -2,6 +2,7 @@
 
     twinnet list             every operation that exists in both twins
     twinnet train [flags]    train a network with both twins from one seed, side by side
+    twinnet data NAME        download MNIST or Fashion-MNIST once, verified
 """
 
 import argparse
@@ -9,8 +10,8 @@ import importlib.util
 import json
 import sys
 
-from twinnet import __version__, registry
-from twinnet.training import DATA_DEFAULTS, SideBySide, as_vectorized_model, load_data
+from twinnet import __version__, datasets, registry
+from twinnet.training import DATA_DEFAULTS, PURE_SUBSET, REAL_DATA, SideBySide, load_data
 from twinnet.twins import MODULES, TWINS
 
 EXIT_BAD_USAGE = 2
@@ -93,8 +94,9 @@ def add_train_parser(commands):
         description="Train one network with the pure and the vectorized twin from the same seed, and show "
                     "their losses and accuracies side by side, the largest difference between them, and the "
                     "time each takes.")
-    train.add_argument("--data", choices=sorted(DATA_DEFAULTS), default="spiral", help="the data set (spiral)")
-    train.add_argument("--twin", choices=["both", "pure", "vectorized"], default="both", help="which twins run")
+    train.add_argument("--data", choices=list(DATA_DEFAULTS), default="spiral", help="the data set (spiral)")
+    train.add_argument("--twin", choices=["both", "pure", "vectorized"],
+                       help="which twins run (both; vectorized for mnist and fashion-mnist)")
     train.add_argument("--epochs", type=_epochs, help="passes over the data (spiral %(spiral)d, vertical %(vertical)d, sine %(sine)d)"
                        % {name: d["epochs"] for name, d in DATA_DEFAULTS.items()})
     train.add_argument("--hidden", type=_count, nargs="+", metavar="SIZE", help="hidden layer sizes (64; sine 64 64)")
@@ -107,12 +109,19 @@ def add_train_parser(commands):
                        % {name: d["lr"] for name, d in DATA_DEFAULTS.items()})
     train.add_argument("--decay", type=_non_negative, help="learning-rate decay (0)")
     train.add_argument("--batch-size", type=_count, help="samples per step (all of them)")
-    train.add_argument("--dropout", type=_rate, default=0.0, help="dropout rate after hidden layers (0)")
+    train.add_argument("--dropout", type=_rate, help="dropout rate after hidden layers (0; mnist 0.2)")
     train.add_argument("--l1", type=_non_negative, default=0.0, help="L1 penalty on weights and biases (0)")
     train.add_argument("--l2", type=_non_negative, default=0.0, help="L2 penalty on weights and biases (0)")
     train.add_argument("--samples", type=_count, help="points per class (100), or in all for sine (100)")
     train.add_argument("--classes", type=_count, help="classes for spiral and vertical (3)")
     train.add_argument("--seed", type=_integer, default=0, help="seed for data, weights, batches, dropout (0)")
+    train.add_argument("--data-dir", metavar="DIR", help="mnist/fashion-mnist files from DIR instead of the cache")
+    train.add_argument("--train-limit", type=_count, metavar="N",
+                       help="train on the first N images (all; 2000 when the pure twin runs)")
+    train.add_argument("--test-limit", type=_count, metavar="N",
+                       help="test on the first N test images (all; 1000 when the pure twin runs)")
+    train.add_argument("--dtype", choices=["float64", "float32"],
+                       help="the vectorized twin's precision (float32 on real data alone, else float64)")
     train.add_argument("--every", type=_count, help="print a line every N epochs (a tenth of the run)")
     train.add_argument("--save", metavar="FILE", help="save the trained model (JSON)")
     train.add_argument("--load", metavar="FILE", help="start from a saved model instead of new weights")
@@ -123,28 +132,42 @@ def add_train_parser(commands):
 
 def _settings(args):
     """The flags, with each data set's defaults filled in where a flag was not given."""
-    defaults = DATA_DEFAULTS[args.data]
-    settings = {
-        "task": defaults["task"],
-        "samples": args.samples or defaults["samples"],
-        "classes": args.classes or defaults["classes"],
-        "hidden": args.hidden or defaults["hidden"],
-        "epochs": defaults["epochs"] if args.epochs is None else args.epochs,
-        "hyperparameters": {"lr": args.lr or defaults["lr"]},
-    }
+    real = args.data in REAL_DATA
+    twin = args.twin or ("vectorized" if real else "both")
+    names = ["pure", "vectorized"] if twin == "both" else [twin]
+    defaults = dict(DATA_DEFAULTS[args.data])
+    if real and "pure" in names:
+        defaults.update(PURE_SUBSET)
+    for flag, applies in (("samples", not real), ("classes", args.data in ("spiral", "vertical")),
+                          ("train_limit", real), ("test_limit", real), ("data_dir", real)):
+        if getattr(args, flag) is not None and not applies:
+            raise UsageError(f"--{flag.replace('_', '-')} does not apply to --data {args.data}")
+    dtype = args.dtype or ("float32" if real and names == ["vectorized"] else "float64")
+    if dtype == "float32" and "pure" in names:
+        raise UsageError("--dtype float32 is for the vectorized twin alone: the pure twin computes in Python "
+                         "floats (doubles), and the twins are compared in float64")
+    epochs = defaults["epochs"] if args.epochs is None else args.epochs
+    hyperparameters = {"lr": args.lr or defaults["lr"]}
     decay = defaults.get("decay", 0.0) if args.decay is None else args.decay
     if decay:
-        settings["hyperparameters"]["decay"] = decay
-    if args.data == "sine" and args.classes:
-        raise UsageError("--classes does not apply to --data sine")
-    return settings
+        hyperparameters["decay"] = decay
+    return {
+        "real": real, "names": names, "task": defaults["task"], "dtype": dtype, "epochs": epochs,
+        "samples": args.samples or defaults["samples"], "classes": args.classes or defaults["classes"],
+        "hidden": args.hidden or defaults["hidden"], "hyperparameters": hyperparameters,
+        "batch_size": args.batch_size or defaults.get("batch_size"),
+        "dropout": defaults.get("dropout", 0.0) if args.dropout is None else args.dropout,
+        "train_limit": args.train_limit or defaults.get("train_limit"),
+        "test_limit": args.test_limit or defaults.get("test_limit"),
+        "every": args.every or (1 if real else max(1, epochs // 10)),
+    }
 
 
 def _initial_model(args, settings, n_inputs, n_outputs):
     network = TWINS["vectorized"].network
     if not args.load:
         sizes = [n_inputs, *settings["hidden"], n_outputs]
-        return network.create(sizes, args.activation, settings["task"], args.seed, args.init, args.dropout,
+        return network.create(sizes, args.activation, settings["task"], args.seed, args.init, settings["dropout"],
                               args.l1, args.l2)
     try:
         model = network.load(args.load)
@@ -205,13 +228,16 @@ class Report:
 
 def _print_summary(report, side_by_side, epochs_done, interrupted):
     summary = side_by_side.summary()
+    tested = any(run.test for run in side_by_side.twins.values())
     report.line()
     report.line(("interrupted: summary after " if interrupted else "summary after ") + f"{epochs_done} epochs "
-                "(loss and accuracy of the final model on the training data, without dropout)")
-    report.line(f"  {'twin':<12}{'loss':>14}{'accuracy':>10}{'ms per epoch':>14}")
+                "(the final model, without dropout)")
+    test_columns = f"{'test loss':>14}{'test acc.':>10}" if tested else ""
+    report.line(f"  {'twin':<12}{'train loss':>14}{'accuracy':>10}{test_columns}{'ms per epoch':>14}")
     for name, twin in summary["twins"].items():
         per_epoch = twin["seconds_per_epoch"] * 1000
-        report.line(f"  {name:<12}{twin['loss']:>14.10f}{twin['accuracy']:>10.3f}{per_epoch:>14.2f}")
+        test_cells = f"{twin['test_loss']:>14.10f}{twin['test_accuracy']:>10.4f}" if tested else ""
+        report.line(f"  {name:<12}{twin['loss']:>14.10f}{twin['accuracy']:>10.4f}{test_cells}{per_epoch:>14.2f}")
     if "largest_loss_difference" in summary:
         if summary["speedup"]:
             report.line(f"  vectorized is {summary['speedup']:.1f}x faster than pure")
@@ -219,25 +245,37 @@ def _print_summary(report, side_by_side, epochs_done, interrupted):
                     f"(relative {summary['largest_relative_loss_difference']:.1e})")
 
 
+def _describe_run(args, settings, data, model):
+    hyperparameters = ", ".join(f"{k} {v:g}" for k, v in settings["hyperparameters"].items())
+    batches = f"batches of {settings['batch_size']}" if settings["batch_size"] else "full batches"
+    any_twin = settings["names"][0]
+    n_train = len(data.train[any_twin][0])
+    if data.test:
+        samples = f"{n_train} training and {len(data.test[any_twin][0])} test images, {settings['dtype']}"
+    else:
+        samples = f"{n_train} samples"
+    dropout = f", dropout {settings['dropout']:g}" if settings["dropout"] else ""
+    return (f"twinnet train: {args.data} data ({samples}), network {_shape(model)} {model['activation']} -> "
+            f"{model['task']}, {args.optimizer} ({hyperparameters}), {settings['epochs']} epochs, {batches}"
+            f"{dropout}, seed {args.seed}, twins: {' and '.join(settings['names'])}")
+
+
 def command_train(args):
     settings = _settings(args)
     _check_plot_available(args)
-    names = ["pure", "vectorized"] if args.twin == "both" else [args.twin]
-    data = load_data(args.data, settings["samples"], settings["classes"], args.seed)
-    inputs, targets = data["vectorized"]
-    n_outputs = settings["classes"] if settings["task"] == "classification" else targets.shape[1]
-    model = _initial_model(args, settings, inputs.shape[1], n_outputs)
+    names = settings["names"]
+    data = load_data(args.data, names, settings["samples"], settings["classes"], args.seed, args.data_dir,
+                     settings["train_limit"], settings["test_limit"], settings["dtype"])
+    model = _initial_model(args, settings, data.n_inputs, data.n_outputs)
     side_by_side = SideBySide.start(model, names, data, args.optimizer, settings["hyperparameters"],
-                                    args.batch_size, args.seed)
+                                    settings["batch_size"], args.seed, settings["dtype"])
 
     report = Report(sys.stderr if args.json else sys.stdout, names)
-    epochs = settings["epochs"]
-    every = args.every or max(1, epochs // 10)
-    hyperparameters = ", ".join(f"{k} {v:g}" for k, v in settings["hyperparameters"].items())
-    batches = f"batches of {args.batch_size}" if args.batch_size else "full batches"
-    report.line(f"twinnet train: {args.data} data ({len(inputs)} samples), network {_shape(model)} "
-                f"{model['activation']} -> {model['task']}, {args.optimizer} ({hyperparameters}), {epochs} epochs, "
-                f"{batches}, seed {args.seed}, twins: {' and '.join(names)}")
+    epochs, every = settings["epochs"], settings["every"]
+    report.line(_describe_run(args, settings, data, model))
+    if settings["real"] and "pure" in names and not (args.train_limit and args.test_limit):
+        report.line(f"  the pure twin's loops train on the first {settings['train_limit']} training images and are "
+                    f"tested on the first {settings['test_limit']} test images (--train-limit, --test-limit)")
     if epochs:
         report.header()
 
@@ -266,10 +304,61 @@ def command_train(args):
         report.line(f"wrote {args.plot}")
     if args.json:
         summary = side_by_side.summary()
-        summary.update({"data": args.data, "samples": len(inputs), "sizes": model["sizes"], "epochs": epochs_done,
-                        "interrupted": interrupted})
+        summary.update({"data": args.data, "samples": len(data.train[names[0]][0]), "sizes": model["sizes"],
+                        "epochs": epochs_done, "dtype": settings["dtype"], "interrupted": interrupted})
         print(json.dumps(summary))
     return EXIT_INTERRUPTED if interrupted else 0
+
+
+# ---------------------------------------------------------------- data
+
+
+class DownloadProgress:
+    """A progress bar on a terminal; on anything else, nothing until each file is done."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def __call__(self, file_name, done, total):
+        if self.live:
+            share = f"{100 * done / total:5.1f}%" if total else ""
+            self.stream.write(f"\r  {file_name:<28} {done / 1e6:7.1f} MB {share}")
+            self.stream.flush()
+
+    def done(self, file_name, what):
+        if self.live:
+            self.stream.write("\r" + " " * 60 + "\r")
+        print(f"  {file_name:<28} {what}", flush=True)
+
+
+def command_data(args):
+    """Download (or, with --data-dir, check) the four files of MNIST or Fashion-MNIST."""
+    dataset = datasets.DATASETS[args.name]
+    if args.data_dir:
+        folder = datasets.locate(args.name, args.data_dir)
+    else:
+        progress = DownloadProgress(sys.stderr)
+        folder = datasets.download(args.name, args.folder, args.mirror and [args.mirror], retries=args.retries,
+                                   backoff=args.retry_wait, progress=progress, log=progress.done)
+    print(f"{args.name}: {len(dataset.sha256)} files verified in {folder}")
+    return 0
+
+
+def add_data_parser(commands):
+    data = commands.add_parser(
+        "data", help="download MNIST or Fashion-MNIST once, verified, into a cache",
+        description="Download the four published files of a data set into the cache folder ($TWINNET_DATA, or "
+                    "the platform's user cache), checking each file's SHA-256. With --data-dir, check files "
+                    "already on disk instead, and download nothing.")
+    data.add_argument("name", choices=sorted(datasets.DATASETS))
+    data.add_argument("--data-dir", metavar="DIR", help="use (and verify) the files in DIR; download nothing")
+    data.add_argument("--folder", metavar="DIR", help="download into DIR instead of the cache")
+    data.add_argument("--mirror", metavar="URL", help="download from this base URL instead of the published ones")
+    data.add_argument("--retries", type=_count, default=3, help="tries per file and mirror (3)")
+    data.add_argument("--retry-wait", type=_non_negative, default=1.0,
+                      help="seconds before the first retry, doubling after (1)")
+    data.set_defaults(run=command_data)
 
 
 def build_parser():
@@ -282,6 +371,7 @@ def build_parser():
     listing = commands.add_parser("list", help="list every operation that exists in both twins")
     listing.set_defaults(run=command_list)
     add_train_parser(commands)
+    add_data_parser(commands)
     return parser
 
 
@@ -293,7 +383,7 @@ def main(argv=None):
         return 0
     try:
         return args.run(args)
-    except UsageError as error:
+    except (UsageError, datasets.DataError) as error:
         print(f"twinnet {args.command}: error: {error}", file=sys.stderr)
         return EXIT_BAD_USAGE
     except OSError as error:  # a file to save or plot that cannot be written

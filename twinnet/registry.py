@@ -495,6 +495,46 @@ def _load_in_both(operation, kwargs):
         return TWINS["pure"].network.load(path), TWINS["vectorized"].network.load(path)
 
 
+def idx_bytes(images=None, labels=None):
+    """The bytes of an IDX images file (magic 2051) or labels file (magic 2049)."""
+    import struct
+
+    if images is not None:
+        images = np.asarray(images, dtype=np.uint8)
+        return struct.pack(">IIII", 2051, *images.shape) + images.tobytes()
+    labels = np.asarray(labels, dtype=np.uint8)
+    return struct.pack(">II", 2049, len(labels)) + labels.tobytes()
+
+
+def _idx_in_both(function_name):
+    """Write the drawn images and labels as IDX files, then read them with both twins."""
+
+    def run(operation, kwargs):
+        import gzip, pathlib, tempfile
+
+        with tempfile.TemporaryDirectory() as folder:
+            paths = {}
+            for kind in ("images", "labels"):
+                body = idx_bytes(**{kind: kwargs[kind]})
+                paths[kind] = pathlib.Path(folder, f"{kind}.idx" + (".gz" if kwargs["gzipped"] else ""))
+                paths[kind].write_bytes(gzip.compress(body) if kwargs["gzipped"] else body)
+            if function_name == "read_images":
+                args = (paths["images"], kwargs["limit"], kwargs["dtype"])
+            elif function_name == "read_labels":
+                args = (paths["labels"], kwargs["limit"])
+            else:
+                args = (paths["images"], paths["labels"], kwargs["limit"], kwargs["dtype"])
+            return tuple(TWINS[twin].function("data", function_name)(*args) for twin in ("pure", "vectorized"))
+
+    return run
+
+
+def _pixels_scale(kwargs, result):
+    # pixel / 255 is one correctly rounded division in both twins: exact in float64.
+    # In float32 the vectorized twin rounds to single precision: half an ulp of float32.
+    return 0.0 if kwargs["dtype"] == "float64" else map_leaves(lambda leaf: np.abs(leaf) * 2.0 ** -24 * 1e12, result)
+
+
 OPERATIONS += [
     Operation("uniform", "rng", "random_args", dict(shape=(2, 3), seed=0), _exact,
               invalid=(({"shape": (0,)}, ValueError), ({"shape": 3}, TypeError), ({"seed": 1.0}, TypeError),
@@ -508,6 +548,9 @@ OPERATIONS += [
     _data("vertical"),
     Operation("sine", "data", "sine_args", dict(samples=10), _normwise,
               invalid=(({"samples": -1}, ValueError), ({"samples": "10"}, TypeError))),
+    Operation("read_images", "data", "idx_args", None, _pixels_scale, run=_idx_in_both("read_images")),
+    Operation("read_labels", "data", "idx_args", None, _exact, run=_idx_in_both("read_labels")),
+    Operation("load_idx", "data", "idx_args", None, _pixels_scale, run=_idx_in_both("load_idx")),
     _network("create", "create_args", {key: value for key, value in _SMALL_MODEL.items() if key != "params"},
              invalid=(({"sizes": [3]}, ValueError), ({"sizes": [3, 0, 2]}, ValueError), ({"sizes": "3,2"}, TypeError),
                       ({"task": "ranking"}, ValueError), ({"dropout": 1.0}, ValueError), ({"l2": -0.1}, ValueError),

@@ -513,3 +513,15 @@ def network_gradient_args(draw):
     model = args.pop("model")
     settings = {key: value for key, value in model.items() if key != "params"}
     return {**args, **model["params"], "settings": settings, "seed": draw(seeds())}
+
+
+# ---------------------------------------------------------------- IDX files
+
+@st.composite
+def idx_args(draw):
+    """Small images and labels, as bytes of IDX files (the registry's hooks write them to disk)."""
+    count, rows, columns = draw(sides(1, 8)), draw(sides(1, 5)), draw(sides(1, 5))
+    images = draw(hnp.arrays(np.uint8, (count, rows, columns)))
+    labels = draw(hnp.arrays(np.uint8, count, elements=st.integers(0, 9)))
+    return {"images": images, "labels": labels, "limit": draw(st.one_of(st.none(), sides(1, 10))),
+            "dtype": draw(st.sampled_from(["float64", "float32"])), "gzipped": draw(st.booleans())}

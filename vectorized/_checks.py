@@ -382,3 +382,13 @@ def masks(func, value, n_layers):
         fail(TypeError, func, f"masks expected None or a list from dropout_masks, got {describe(value)}")
     length(func, "masks", len(value), n_layers, "entries (one per layer)")
     return [None if mask is None else matrix(func, "masks", mask) for mask in value]
+
+
+def dtype(func, name, value):
+    """Check a floating-point type name: "float64" or "float32"."""
+    return choice(func, name, value, ("float64", "float32"))
+
+
+def limit(func, name, value):
+    """Check an optional count: None (everything) or an int >= 1."""
+    return None if value is None else count(func, name, value)

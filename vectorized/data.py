@@ -1,11 +1,19 @@
 """The classic teaching data sets, generated from a seed, as arrays.
 
+``read_images``, ``read_labels`` and ``load_idx`` read the IDX files that
+MNIST and Fashion-MNIST are published in.
+
 ``spiral`` and ``vertical`` give ``(inputs, labels)``: inputs a matrix
 ``(samples * classes, 2)`` of points, labels a list of ints, ``samples`` points
 per class in class order. ``sine`` gives ``(inputs, targets)`` for regression.
 The noise comes from ``rng.normal``, so both twins generate the very same
 points for the same seed (to the last bit or two of sin and cos).
 """
+
+import gzip
+import math
+import struct
+import zlib
 
 import numpy as np
 
@@ -74,3 +82,97 @@ def sine(samples):
     inputs = (np.arange(samples) / samples).reshape(-1, 1)
     targets = np.sin(2 * np.pi * inputs)
     return inputs, targets
+
+
+IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
+LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
+
+
+def _open_idx(func, path):
+    """The file's bytes, decompressed when it is gzipped (gzip files start with 1f 8b)."""
+    path = _checks.path(func, "path", path)
+    with open(path, "rb") as file:
+        raw = file.read()
+    if raw[:2] == b"\x1f\x8b":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError, zlib.error) as error:
+            _checks.fail(ValueError, func, f"{path} expected a complete gzip file, got a damaged one ({error})")
+    return path, raw
+
+
+def _idx_header(func, path, raw, magic, n_sizes):
+    """The sizes in an IDX header, after checking its magic number and the file's length."""
+    header_bytes = 4 * (1 + n_sizes)
+    if len(raw) < header_bytes:
+        _checks.fail(ValueError, func, f"{path} expected an IDX header of {header_bytes} bytes, got {len(raw)} bytes")
+    found, *sizes = struct.unpack(">" + "I" * (1 + n_sizes), raw[:header_bytes])
+    if found != magic:
+        _checks.fail(ValueError, func, f"{path} expected IDX magic number {magic}, got {found}")
+    expected = header_bytes + math.prod(sizes)
+    if len(raw) != expected:
+        what = "truncated" if len(raw) < expected else "too long"
+        _checks.fail(ValueError, func, f"{path} expected {expected} bytes (a {header_bytes}-byte header and "
+                                       f"{' x '.join(map(str, sizes))} values), got {len(raw)}: the file is {what}")
+    return sizes, header_bytes
+
+
+def read_images(path, limit=None, dtype="float64"):
+    """Images from an IDX file (MNIST's format), flattened and scaled to [0, 1].
+
+    path: a file name, gzipped (.gz, as published) or not
+    limit: None for every image, or how many to read from the start
+    dtype: "float64", or "float32" to halve the memory (the pure twin's
+    Python floats are always doubles)
+    ->    (n_images, rows * columns), pixel / 255, row by row
+
+    The file is a 16-byte big-endian header (magic 2051, count, rows, columns)
+    and then one unsigned byte per pixel. A wrong magic number, a file shorter
+    or longer than its header says, or a damaged gzip stream raises ValueError
+    naming the file.
+    """
+    path, raw = _open_idx("read_images", path)
+    limit = _checks.limit("read_images", "limit", limit)
+    dtype = _checks.dtype("read_images", "dtype", dtype)
+    (count, rows, columns), start = _idx_header("read_images", path, raw, IMAGES_MAGIC, 3)
+    count = count if limit is None else min(count, limit)
+    # A view of the bytes as a (count, rows * columns) grid of uint8: no copy
+    # until the one conversion to floats, then the division in place.
+    pixels = np.frombuffer(raw, dtype=np.uint8, count=count * rows * columns, offset=start)
+    images = pixels.reshape(count, rows * columns).astype(dtype)
+    images /= 255.0
+    return images
+
+
+def read_labels(path, limit=None):
+    """Class labels from an IDX file (MNIST's format).
+
+    path: a file name, gzipped (.gz, as published) or not
+    limit: None for every label, or how many to read from the start
+    ->    (n_labels,) ints
+
+    The file is an 8-byte big-endian header (magic 2049, count) and then one
+    unsigned byte per label. Errors name the file, as for read_images.
+    """
+    path, raw = _open_idx("read_labels", path)
+    limit = _checks.limit("read_labels", "limit", limit)
+    (count,), start = _idx_header("read_labels", path, raw, LABELS_MAGIC, 1)
+    count = count if limit is None else min(count, limit)
+    return np.frombuffer(raw, dtype=np.uint8, count=count, offset=start).astype(np.intp)
+
+
+def load_idx(images_path, labels_path, limit=None, dtype="float64"):
+    """A data set from its images file and its labels file, checked to match.
+
+    images_path, labels_path: IDX files as read_images and read_labels take
+    limit: None, or how many samples to read from the start    dtype: as for read_images
+    ->    inputs: (n_samples, rows * columns) in [0, 1], labels: (n_samples,) ints
+
+    Raises ValueError naming both files when they hold different numbers of samples.
+    """
+    images = read_images(images_path, limit, dtype)
+    labels = read_labels(labels_path, limit)
+    if len(images) != len(labels):
+        _checks.fail(ValueError, "load_idx", f"{labels_path} expected {len(images)} labels, one per image in "
+                                             f"{images_path}, got {len(labels)}")
+    return images, labels

@@ -145,7 +145,8 @@ def dropout_forward(inputs, mask, rate):
     mask = _checks.matrix("dropout_forward", "mask", mask)
     _checks.same_shape("dropout_forward", "inputs", inputs, "mask", mask)
     rate = _checks.rate("dropout_forward", "rate", rate)
-    return inputs * mask / (1.0 - rate)
+    # The mask takes the inputs' precision, so float32 training stays float32.
+    return inputs * mask.astype(inputs.dtype, copy=False) / (1.0 - rate)
 
 
 def dropout_backward(dvalues, mask, rate):
@@ -160,4 +161,4 @@ def dropout_backward(dvalues, mask, rate):
     mask = _checks.matrix("dropout_backward", "mask", mask)
     _checks.same_shape("dropout_backward", "dvalues", dvalues, "mask", mask)
     rate = _checks.rate("dropout_backward", "rate", rate)
-    return dvalues * mask / (1.0 - rate)
+    return dvalues * mask.astype(dvalues.dtype, copy=False) / (1.0 - rate)

@@ -1,0 +1,369 @@
+"""Getting MNIST-style files: downloads from a server on 127.0.0.1 that these tests start.
+
+The files served are small IDX files the tests write; no test touches the internet.
+"""
+
+import contextlib
+import gzip
+import hashlib
+import http.server
+import io
+import pathlib
+import struct
+import threading
+
+import numpy as np
+import pytest
+
+import pure.data
+import vectorized.data
+from twinnet import cli, datasets
+
+N_SAMPLES = 12
+
+
+def idx_images(images):
+    images = np.asarray(images, dtype=np.uint8)
+    return struct.pack(">IIII", 2051, *images.shape) + images.tobytes()
+
+
+def idx_labels(labels):
+    labels = np.asarray(labels, dtype=np.uint8)
+    return struct.pack(">II", 2049, len(labels)) + labels.tobytes()
+
+
+def small_files(seed=0):
+    """The four files of a tiny data set (4x4 images), gzipped as the real ones are."""
+    rng = np.random.default_rng(seed)
+    files = {}
+    for split, count in (("train", N_SAMPLES), ("test", N_SAMPLES // 2)):
+        files[datasets.IMAGES[split]] = gzip.compress(idx_images(rng.integers(0, 256, (count, 4, 4))), mtime=0)
+        files[datasets.LABELS[split]] = gzip.compress(idx_labels(rng.integers(0, 10, count)), mtime=0)
+    return files
+
+
+class Server:
+    """An HTTP server on 127.0.0.1 serving in-memory files, with faults on demand.
+
+    faults[file name] is a list of what to do on successive requests: "ok", "500",
+    "404", "truncate" (announce the whole length, send half, close), "wrong"
+    (serve other bytes); when the list runs out, "ok".
+    """
+
+    def __init__(self, files):
+        self.files = dict(files)
+        self.faults = {}
+        self.requests = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                name = self.path.rsplit("/", 1)[-1]
+                server.requests.append(name)
+                plan = server.faults.get(name, [])
+                fault = plan.pop(0) if plan else "ok"
+                body = server.files.get(name)
+                if body is None or fault == "404":
+                    self.send_error(404)
+                    return
+                if fault == "500":
+                    self.send_error(500)
+                    return
+                if fault == "wrong":
+                    body = body[::-1]
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2] if fault == "truncate" else body)
+                if fault == "truncate":
+                    self.close_connection = True
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/data/"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def served():
+    files = small_files()
+    server = Server(files)
+    dataset = datasets.Dataset("tiny", (server.url,), {name: hashlib.sha256(body).hexdigest()
+                                                       for name, body in files.items()}, tuple("0123456789"))
+    yield server, dataset
+    server.close()
+
+
+def fetch(server, dataset, folder, **options):
+    return datasets.download("tiny", folder, dataset=dataset, retries=3, timeout=5, backoff=0, **options)
+
+
+def leftovers(folder):
+    return sorted(p.name for p in pathlib.Path(folder).iterdir() if p.name.startswith("."))
+
+
+def test_download_verifies_and_then_reads_in_both_twins(tmp_path, served):
+    server, dataset = served
+    folder = fetch(server, dataset, tmp_path / "tiny")
+    for name, body in server.files.items():
+        assert (folder / name).read_bytes() == body
+    pure_inputs, pure_labels = pure.data.load_idx(folder / datasets.IMAGES["train"], folder / datasets.LABELS["train"])
+    inputs, labels = vectorized.data.load_idx(folder / datasets.IMAGES["train"], folder / datasets.LABELS["train"])
+    assert inputs.shape == (N_SAMPLES, 16) and labels.shape == (N_SAMPLES,)
+    assert np.array_equal(np.array(pure_inputs), inputs) and list(labels) == pure_labels
+    assert 0.0 <= inputs.min() and inputs.max() <= 1.0
+
+    # A second call finds every file verified and asks the server for nothing.
+    server.requests.clear()
+    fetch(server, dataset, folder)
+    assert server.requests == []
+
+
+def test_progress_is_reported(tmp_path, served):
+    server, dataset = served
+    seen = []
+    fetch(server, dataset, tmp_path, progress=lambda name, done, total: seen.append((name, done, total)))
+    name = datasets.IMAGES["train"]
+    last = [entry for entry in seen if entry[0] == name][-1]
+    assert last == (name, len(server.files[name]), len(server.files[name]))
+
+
+def test_a_wrong_checksum_keeps_nothing(tmp_path, served):
+    server, dataset = served
+    name = datasets.LABELS["test"]
+    server.faults[name] = ["wrong"]
+    with pytest.raises(datasets.DataError) as raised:
+        fetch(server, dataset, tmp_path)
+    message = str(raised.value)
+    assert f"could not download {name}" in message and "not the published" in message
+    assert f"{name} (missing); expected SHA-256 {dataset.sha256[name]}" in message
+    assert not (tmp_path / name).exists() and leftovers(tmp_path) == []
+    assert server.requests.count(name) == 1  # a wrong file is not a transient failure
+
+
+def test_a_truncated_body_is_retried(tmp_path, served):
+    server, dataset = served
+    name = datasets.IMAGES["train"]
+    server.faults[name] = ["truncate"]
+    folder = fetch(server, dataset, tmp_path)
+    assert (folder / name).read_bytes() == server.files[name]
+    assert server.requests.count(name) == 2
+
+
+def test_a_body_that_stays_truncated_fails_without_a_partial_file(tmp_path, served):
+    server, dataset = served
+    name = datasets.IMAGES["train"]
+    server.faults[name] = ["truncate"] * 3
+    with pytest.raises(datasets.DataError, match=f"could not download {name}"):
+        fetch(server, dataset, tmp_path)
+    assert server.requests.count(name) == 3
+    assert not (tmp_path / name).exists() and leftovers(tmp_path) == []
+
+
+def test_a_server_error_is_retried(tmp_path, served):
+    server, dataset = served
+    name = datasets.LABELS["train"]
+    server.faults[name] = ["500", "500"]
+    fetch(server, dataset, tmp_path)
+    assert server.requests.count(name) == 3
+    assert (tmp_path / name).read_bytes() == server.files[name]
+
+
+def test_a_server_that_keeps_failing_says_what_to_put_where(tmp_path, served):
+    server, dataset = served
+    name = datasets.LABELS["train"]
+    server.faults[name] = ["500"] * 3
+    with pytest.raises(datasets.DataError) as raised:
+        fetch(server, dataset, tmp_path)
+    message = str(raised.value)
+    assert "server error 500" in message
+    assert f"not in {tmp_path} as published" in message and "twinnet data tiny" in message
+
+
+def test_a_missing_file_is_not_retried(tmp_path, served):
+    server, dataset = served
+    name = datasets.LABELS["test"]
+    del server.files[name]
+    with pytest.raises(datasets.DataError, match="404"):
+        fetch(server, dataset, tmp_path)
+    assert server.requests.count(name) == 1
+
+
+def test_the_next_mirror_is_tried(tmp_path, served):
+    server, dataset = served
+    broken = datasets.Dataset("tiny", ("http://127.0.0.1:9/nothing/", server.url), dataset.sha256, dataset.classes)
+    datasets.download("tiny", tmp_path, dataset=broken, retries=1, timeout=5, backoff=0)
+    assert datasets.check_folder(dataset, tmp_path) == {}
+
+
+def test_offline_says_which_files_to_put_where(tmp_path, served):
+    _, dataset = served
+    offline = datasets.Dataset("tiny", ("http://127.0.0.1:9/",), dataset.sha256, dataset.classes)  # port 9: closed
+    with pytest.raises(datasets.DataError) as raised:
+        datasets.download("tiny", tmp_path, dataset=offline, retries=2, timeout=5, backoff=0)
+    message = str(raised.value)
+    for name in dataset.sha256:
+        assert name in message
+    assert str(tmp_path) in message
+
+
+def test_ctrl_c_during_a_download_leaves_no_partial_file(tmp_path, served):
+    server, dataset = served
+
+    def interrupt(name, done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch(server, dataset, tmp_path, progress=interrupt)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_damaged_file_on_disk_is_fetched_again(tmp_path, served):
+    server, dataset = served
+    fetch(server, dataset, tmp_path)
+    name = datasets.IMAGES["test"]
+    (tmp_path / name).write_bytes(b"damaged")
+    assert datasets.check_folder(dataset, tmp_path) == {name: "its SHA-256 is not the published one"}
+    server.requests.clear()
+    fetch(server, dataset, tmp_path)
+    assert server.requests == [name]
+    assert datasets.check_folder(dataset, tmp_path) == {}
+
+
+def test_locate_names_the_missing_files(tmp_path):
+    with pytest.raises(datasets.DataError) as raised:
+        datasets.locate("mnist", tmp_path)
+    message = str(raised.value)
+    assert message.startswith(f"mnist: 4 of its files are not in {tmp_path} as published:")
+    assert "train-images-idx3-ubyte.gz (missing); expected SHA-256 440fcabf" in message
+
+
+def test_cache_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("TWINNET_DATA", str(tmp_path / "mine"))
+    assert datasets.default_folder("mnist") == tmp_path / "mine" / "mnist"
+    monkeypatch.delenv("TWINNET_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    if datasets.sys.platform.startswith("linux"):
+        assert datasets.default_folder("fashion-mnist") == tmp_path / "xdg" / "twinnet" / "fashion-mnist"
+
+
+# ---------------------------------------------------------------- the command
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = cli.main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_twinnet_data_downloads_then_verifies(tmp_path, served, monkeypatch):
+    server, dataset = served
+    monkeypatch.setitem(datasets.DATASETS, "mnist", datasets.Dataset("mnist", (server.url,), dataset.sha256,
+                                                                     dataset.classes))
+    monkeypatch.setenv("TWINNET_DATA", str(tmp_path))
+    code, out, err = run("data", "mnist", "--retry-wait", "0")
+    assert code == 0, err
+    assert f"mnist: 4 files verified in {tmp_path / 'mnist'}" in out
+    assert out.count("downloaded from") == 4
+    code, out, _ = run("data", "mnist")
+    assert code == 0 and out.count("already here, verified") == 4
+
+    code, out, err = run("data", "mnist", "--data-dir", str(tmp_path / "mnist"))
+    assert code == 0 and "4 files verified" in out
+    code, out, err = run("data", "mnist", "--data-dir", str(tmp_path / "nowhere"))
+    assert code == 2 and "4 of its files are not in" in err
+
+
+def test_twinnet_data_offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("TWINNET_DATA", str(tmp_path))
+    code, out, err = run("data", "fashion-mnist", "--mirror", "http://127.0.0.1:9/", "--retry-wait", "0")
+    assert code == 2
+    assert "could not download train-images-idx3-ubyte.gz" in err
+    assert f"not in {tmp_path / 'fashion-mnist'} as published" in err
+
+
+# ---------------------------------------------------------------- reading IDX files, in both twins
+
+READERS = {"pure": pure.data, "vectorized": vectorized.data}
+
+
+def write(path, body, gzipped=True):
+    path.write_bytes(gzip.compress(body) if gzipped else body)
+    return path
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+@pytest.mark.parametrize("gzipped", [True, False])
+def test_idx_files_read_the_same_in_both_twins(tmp_path, twin, gzipped):
+    images = np.arange(3 * 2 * 4, dtype=np.uint8).reshape(3, 2, 4) * 10
+    images_path = write(tmp_path / "images", idx_images(images), gzipped)
+    labels_path = write(tmp_path / "labels", idx_labels([7, 0, 9]), gzipped)
+    inputs, labels = READERS[twin].load_idx(images_path, labels_path)
+    np.testing.assert_array_equal(np.asarray(inputs), images.reshape(3, 8) / 255.0)
+    assert list(labels) == [7, 0, 9]
+    first, first_labels = READERS[twin].load_idx(images_path, labels_path, limit=2)
+    assert len(first) == 2 and list(first_labels) == [7, 0]
+
+
+def _broken_files(tmp_path):
+    good_images = idx_images(np.zeros((3, 2, 2)))
+    good_labels = idx_labels([1, 2, 3])
+    return {
+        "truncated images": (good_images[:-1], good_labels, "expected 28 bytes", "the file is truncated"),
+        "images too long": (good_images + b"\0", good_labels, "expected 28 bytes", "the file is too long"),
+        "wrong magic": (struct.pack(">I", 2049) + good_images[4:], good_labels, "expected IDX magic number 2051",
+                        "got 2049"),
+        "labels for images": (good_images, good_images, "expected IDX magic number 2049", "got 2051"),
+        "short header": (good_images[:6], good_labels, "expected an IDX header of 16 bytes", "got 6 bytes"),
+        "counts disagree": (good_images, idx_labels([1, 2]), "expected 3 labels, one per image", "got 2"),
+    }
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+@pytest.mark.parametrize("case", ["truncated images", "images too long", "wrong magic", "labels for images",
+                                  "short header", "counts disagree"])
+def test_broken_idx_files_are_named(tmp_path, twin, case):
+    images, labels, expected, got = _broken_files(tmp_path)[case]
+    images_path = write(tmp_path / "images.gz", images)
+    labels_path = write(tmp_path / "labels.gz", labels)
+    with pytest.raises(ValueError) as raised:
+        READERS[twin].load_idx(images_path, labels_path)
+    message = str(raised.value)
+    assert expected in message and got in message
+    assert str(images_path) in message or str(labels_path) in message
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_a_damaged_gzip_stream_is_named(tmp_path, twin):
+    body = gzip.compress(idx_images(np.zeros((50, 4, 4))))
+    path = tmp_path / "cut.gz"
+    path.write_bytes(body[: len(body) // 2])
+    with pytest.raises(ValueError, match=rf"^read_images: {path} expected a complete gzip file, got a damaged one"):
+        READERS[twin].read_images(path)
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_reader_arguments_are_checked(tmp_path, twin):
+    path = write(tmp_path / "images.gz", idx_images(np.zeros((2, 2, 2))))
+    with pytest.raises(TypeError, match="^read_images: path expected a file name, got None"):
+        READERS[twin].read_images(None)
+    with pytest.raises(ValueError, match="^read_images: limit expected an int >= 1, got 0"):
+        READERS[twin].read_images(path, limit=0)
+    with pytest.raises(ValueError, match="^read_images: dtype expected one of float64, float32, got 'float16'"):
+        READERS[twin].read_images(path, dtype="float16")
+    with pytest.raises(FileNotFoundError):
+        READERS[twin].read_labels(tmp_path / "nothing.gz")
+
+
+def test_float32_images_stay_float32(tmp_path):
+    path = write(tmp_path / "images.gz", idx_images(np.full((2, 3, 3), 255)))
+    images = vectorized.data.read_images(path, dtype="float32")
+    assert images.dtype == np.float32 and images.max() == 1.0

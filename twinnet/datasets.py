@@ -1,0 +1,214 @@
+"""MNIST and Fashion-MNIST: where the files live, getting them once, and checking them.
+
+``twinnet data mnist`` downloads the four published gzipped IDX files into a
+cache folder (``TWINNET_DATA`` if set, else the platform's user cache), checks
+each one's SHA-256 against the published value, and never leaves half a file:
+each download goes to a temporary file beside its final name and is renamed
+only once it is whole and verified. Transient failures (a dropped connection,
+a truncated body, a server error) are retried. Nothing here runs unless asked:
+training reads files that are already on disk.
+"""
+
+import hashlib
+import http.client
+import os
+import pathlib
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+IMAGES = {"train": "train-images-idx3-ubyte.gz", "test": "t10k-images-idx3-ubyte.gz"}
+LABELS = {"train": "train-labels-idx1-ubyte.gz", "test": "t10k-labels-idx1-ubyte.gz"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    mirrors: tuple  # base URLs, tried in order; each ends with "/"
+    sha256: dict  # file name -> published SHA-256 of the gzipped file
+    classes: tuple  # what each label means
+
+
+DATASETS = {
+    "mnist": Dataset(
+        "mnist",
+        ("https://ossci-datasets.s3.amazonaws.com/mnist/", "https://yann.lecun.com/exdb/mnist/"),
+        {
+            "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        },
+        tuple(str(digit) for digit in range(10)),
+    ),
+    "fashion-mnist": Dataset(
+        "fashion-mnist",
+        ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
+        {
+            "train-images-idx3-ubyte.gz": "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
+            "train-labels-idx1-ubyte.gz": "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
+            "t10k-images-idx3-ubyte.gz": "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
+            "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
+        },
+        ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    ),
+}
+
+CHUNK = 1 << 16
+
+
+class DataError(Exception):
+    """A data set that cannot be had: missing or damaged files, or a download that failed."""
+
+
+class Transient(Exception):
+    """A failure worth another try: a dropped connection, a short body, a server error."""
+
+
+def cache_root():
+    """Where downloads go: $TWINNET_DATA, else the platform's user cache folder plus "twinnet"."""
+    if os.environ.get("TWINNET_DATA"):
+        return pathlib.Path(os.environ["TWINNET_DATA"]).expanduser()
+    if sys.platform == "win32":
+        base = pathlib.Path(os.environ.get("LOCALAPPDATA", pathlib.Path.home() / "AppData" / "Local"))
+        return base / "twinnet" / "Cache"
+    if sys.platform == "darwin":
+        return pathlib.Path.home() / "Library" / "Caches" / "twinnet"
+    return pathlib.Path(os.environ.get("XDG_CACHE_HOME") or pathlib.Path.home() / ".cache") / "twinnet"
+
+
+def default_folder(name):
+    return cache_root() / name
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for block in iter(lambda: file.read(CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_folder(dataset, folder):
+    """{file name: problem} for every file in the folder that is missing or not the published one."""
+    problems = {}
+    for file_name, expected in dataset.sha256.items():
+        path = pathlib.Path(folder) / file_name
+        if not path.is_file():
+            problems[file_name] = "missing"
+        elif sha256_of(path) != expected:
+            problems[file_name] = "its SHA-256 is not the published one"
+    return problems
+
+
+def where_to_put(dataset, folder, problems):
+    lines = [f"{dataset.name}: {len(problems)} of its files are not in {folder} as published:"]
+    for file_name, problem in problems.items():
+        lines.append(f"  {file_name} ({problem}); expected SHA-256 {dataset.sha256[file_name]}")
+    lines.append(f"Download them with `twinnet data {dataset.name}`, or copy them into {folder}, "
+                 "or point --data-dir at a folder that has them.")
+    return "\n".join(lines)
+
+
+def locate(name, data_dir=None):
+    """The folder holding the data set's four verified files, or DataError saying what to put where."""
+    dataset = DATASETS[name]
+    folder = pathlib.Path(data_dir) if data_dir else default_folder(name)
+    problems = check_folder(dataset, folder)
+    if problems:
+        raise DataError(where_to_put(dataset, folder, problems))
+    return folder
+
+
+def _fetch_once(url, destination, expected, timeout, progress):
+    """Download one URL into a temporary file beside ``destination``; rename it there once verified."""
+    folder = destination.parent
+    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=folder)
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as file:
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as response:
+                    total = int(response.headers.get("Content-Length") or 0)
+                    done = 0
+                    while True:
+                        block = response.read(CHUNK)
+                        if not block:
+                            break
+                        file.write(block)
+                        digest.update(block)
+                        done += len(block)
+                        progress(destination.name, done, total)
+            except urllib.error.HTTPError as error:
+                if error.code >= 500 or error.code == 429:
+                    raise Transient(f"{url}: server error {error.code}") from None
+                raise DataError(f"{url}: {error.code} {error.reason}") from None
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+                # Refused or dropped connections, timeouts and short bodies
+                # (http.client.IncompleteRead) are worth another try.
+                raise Transient(f"{url}: {getattr(error, 'reason', None) or error}") from None
+            if total and done != total:
+                raise Transient(f"{url}: the body ended after {done} of {total} bytes")
+            file.flush()
+            os.fsync(file.fileno())
+        if digest.hexdigest() != expected:
+            raise DataError(f"{url}: the file's SHA-256 is {digest.hexdigest()}, not the published {expected}; "
+                            "nothing was kept")
+        os.replace(temporary, destination)
+    except BaseException:
+        # Whatever stopped us (a bad checksum, the network, Ctrl-C): no partial file stays behind.
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
+
+
+def _silent(*args):
+    pass
+
+
+def download(name, folder=None, mirrors=None, dataset=None, retries=3, timeout=30.0, backoff=1.0,
+             progress=_silent, log=_silent):
+    """Make sure the data set's files are in ``folder`` (the cache by default), verified; fetch what is not.
+
+    mirrors: base URLs to try in order (the published ones by default); dataset:
+    a Dataset to use instead of the registered one (the tests serve small files
+    of their own). Each file is tried up to ``retries`` times per mirror when
+    the failure is transient, waiting backoff, 2 * backoff, ... seconds between
+    tries. Returns the folder. Raises DataError naming what failed and, when
+    nothing could be fetched, which files to put where.
+    """
+    dataset = dataset or DATASETS[name]
+    folder = pathlib.Path(folder) if folder else default_folder(dataset.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    mirrors = tuple(mirrors or dataset.mirrors)
+    for file_name, expected in dataset.sha256.items():
+        destination = folder / file_name
+        if destination.is_file() and sha256_of(destination) == expected:
+            log(file_name, "already here, verified")
+            continue
+        failures, fetched = [], False
+        for base in mirrors:
+            url = base.rstrip("/") + "/" + file_name
+            for attempt in range(retries):
+                try:
+                    _fetch_once(url, destination, expected, timeout, progress)
+                    log(file_name, f"downloaded from {base}, verified")
+                    fetched = True
+                    break
+                except Transient as error:
+                    failures.append(str(error))
+                    if attempt + 1 < retries:
+                        time.sleep(backoff * 2 ** attempt)
+                except DataError as error:
+                    failures.append(str(error))
+                    break  # not transient: the next mirror, if any
+            if fetched:
+                break
+        if not fetched:
+            problems = check_folder(dataset, folder)
+            raise DataError(f"could not download {file_name}: {failures[-1]}\n"
+                            + where_to_put(dataset, folder, problems))
+    return folder
