@@ -1,4 +1,4 @@
-"""The classic teaching data sets, generated from a seed, as lists.
+"""Data sets: the classic teaching sets generated from a seed, and MNIST's IDX files, as lists.
 
 ``read_images``, ``read_labels`` and ``load_idx`` read the IDX files that
 MNIST and Fashion-MNIST are published in.
