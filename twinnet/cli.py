@@ -3,6 +3,10 @@
     twinnet list             every operation that exists in both twins
     twinnet train [flags]    train a network with both twins from one seed, side by side
     twinnet data NAME        download MNIST or Fashion-MNIST once, verified
+    twinnet show NAME        both twins' code of one operation, side by side
+    twinnet check F.py:FN --as NAME     test your implementation against the reference
+    twinnet exercise NAME    an exercise stub to fill in
+    twinnet docs             regenerate docs/reference from the registry
 """
 
 import argparse
@@ -361,6 +365,97 @@ def add_data_parser(commands):
     data.set_defaults(run=command_data)
 
 
+# ---------------------------------------------------------------- show, check, exercise, docs
+
+
+def _operation(name):
+    from twinnet.source import find
+
+    try:
+        return find(name)
+    except KeyError as error:
+        raise UsageError(error.args[0]) from None
+
+
+def command_show(args):
+    """Print both twins' source of one operation, side by side."""
+    from twinnet import source
+
+    operation = _operation(args.name)
+    print(source.side_by_side(operation, width=args.width, stacked=args.stacked), end="")
+    return 0
+
+
+def command_check(args):
+    """Test someone's function against the reference; exit 0 when it agrees, 1 when it does not."""
+    from twinnet import oracle
+
+    _operation(args.name)
+    try:
+        function = oracle.load_function(args.target)
+        report = oracle.check(function, args.name, args.style, args.examples, args.timeout)
+    except oracle.UserCodeError as error:
+        raise UsageError(str(error)) from None
+    print(report)
+    return 0 if report.passed else 1
+
+
+def command_exercise(args):
+    """Write an exercise stub for one operation."""
+    from twinnet import exercises
+
+    _operation(args.name)
+    try:
+        path = exercises.write(args.name, args.style, args.out, args.force)
+    except FileExistsError as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {path}: fill in {args.name}, then run")
+    print(f"    twinnet check {path}:{args.name} --as {args.name}")
+    return 0
+
+
+def command_docs(args):
+    """Regenerate the reference pages from the registry."""
+    from twinnet import reference
+
+    changed = reference.write(args.out)
+    print(f"{len(reference.pages())} reference pages in {args.out}: "
+          + (f"updated {', '.join(changed)}" if changed else "all up to date"))
+    return 0
+
+
+def add_study_parsers(commands):
+    show = commands.add_parser("show", help="print both twins' code of one operation side by side")
+    show.add_argument("name", help="an operation, as twinnet list shows them")
+    show.add_argument("--stacked", action="store_true", help="one after the other instead of side by side")
+    show.add_argument("--width", type=_count, help="columns to fit (the terminal's width)")
+    show.set_defaults(run=command_show)
+
+    check = commands.add_parser(
+        "check", help="test your own implementation against the reference",
+        description="Test FILE.py:FUNCTION against twinnet's reference for NAME on inputs Hypothesis draws. "
+                    "Exit 0 when they agree; 1 with the smallest disagreeing input when they do not.")
+    check.add_argument("target", metavar="FILE.py:FUNCTION")
+    check.add_argument("--as", dest="name", required=True, metavar="NAME", help="the operation it implements")
+    check.add_argument("--style", choices=["lists", "numpy"],
+                       help="what the function takes (detected: numpy if its module imports NumPy)")
+    check.add_argument("--examples", type=_count, default=200, help="inputs to try (200)")
+    check.add_argument("--timeout", type=_positive, default=5.0, help="seconds one call may take (5)")
+    check.set_defaults(run=command_check)
+
+    exercise = commands.add_parser("exercise", help="write an exercise stub for one operation")
+    exercise.add_argument("name", help="an operation, as twinnet list shows them")
+    exercise.add_argument("--out", metavar="FILE", help="where to write it (NAME.py)")
+    exercise.add_argument("--style", choices=["lists", "numpy"], default="lists",
+                          help="loops over lists, or NumPy (lists)")
+    exercise.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    exercise.set_defaults(run=command_exercise)
+
+    docs = commands.add_parser("docs", help="regenerate the side-by-side reference pages from the registry")
+    docs.add_argument("--out", default="docs/reference", metavar="DIR", help="where (docs/reference)")
+    docs.set_defaults(run=command_docs)
+
+
 def build_parser():
     parser = Parser(
         prog="twinnet",
@@ -372,6 +467,7 @@ def build_parser():
     listing.set_defaults(run=command_list)
     add_train_parser(commands)
     add_data_parser(commands)
+    add_study_parsers(commands)
     return parser
 
 

@@ -1,0 +1,65 @@
+"""Exercise stubs: an operation's signature and docstring, with the body left to write.
+
+``twinnet exercise softmax`` writes ``softmax.py``: the function's signature
+and docstring (shapes and formula), a body that raises NotImplementedError,
+and at the top the command that checks the finished function against the
+reference. ``--style numpy`` writes the vectorized form instead of loops.
+"""
+
+import inspect
+import os
+import pathlib
+import tempfile
+
+from twinnet.source import docstring, find
+
+IMPORTS = {"lists": "import math\n", "numpy": "import numpy as np\n"}
+TWIN_OF_STYLE = {"lists": "pure", "numpy": "vectorized"}
+STYLE_WORDS = {"lists": "plain Python loops over lists (like pure/)", "numpy": "NumPy arrays, no Python loops over "
+               "samples (like vectorized/)"}
+
+
+def stub(name, style="lists", file_name=None):
+    """The text of an exercise file for the operation ``name``."""
+    operation = find(name)
+    file_name = file_name or f"{name}.py"
+    signature = inspect.signature(operation.pure)
+    doc = docstring(operation)
+    indented = "\n".join(("    " + line) if line else "" for line in doc.splitlines())
+    reference = f"{TWIN_OF_STYLE[style]}/{operation.module}.py"
+    return f'''"""Exercise: write `{name}` with {STYLE_WORDS[style]}.
+
+Fill in the body below, then check it against twinnet's reference:
+
+    twinnet check {file_name}:{name} --as {name}
+
+The check draws many inputs with Hypothesis and, if your function disagrees,
+shows the smallest input it could find. When it passes, compare your code
+with both of twinnet's versions: twinnet show {name}
+(the one in {reference} is written in the same style as yours).
+"""
+
+{IMPORTS[style]}
+
+def {name}{signature}:
+    """{indented.lstrip()}
+    """
+    raise NotImplementedError("write {name}: the docstring gives the shapes and the formula")
+'''
+
+
+def write(name, style="lists", out=None, force=False):
+    """Write the stub to ``out`` (default NAME.py) atomically; refuse to overwrite unless force."""
+    path = pathlib.Path(out or f"{name}.py")
+    if path.exists() and not force:
+        raise FileExistsError(f"{path} exists; pass --force to overwrite it")
+    text = stub(name, style, path.name)
+    handle, temporary = tempfile.mkstemp(prefix=".twinnet-", suffix=".py", dir=path.parent.resolve())
+    try:
+        with os.fdopen(handle, "w") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return path
