@@ -35,3 +35,10 @@ def test_readme_lists_the_operations_as_twinnet_list_prints_them():
             assert line in output, line
     assert output[-1] == f"{len(registry.OPERATIONS)} operations, each in pure/ and vectorized/"
     assert f"The operations ({len(registry.OPERATIONS)} of them" in README
+
+
+def test_readme_show_output_is_real():
+    from twinnet import registry, source
+
+    shown = README.split("the private helpers each body calls:\n\n```\n", 1)[1].split("\n```", 1)[0]
+    assert shown + "\n" == source.side_by_side(registry.get("relu_backward"), width=100)

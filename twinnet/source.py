@@ -58,16 +58,19 @@ def docstring(operation):
 
 
 def _wrap(line, width):
-    """A code line cut to fit a column, continuations indented under it."""
+    """A code line cut to fit a column, at a space or after a comma where it can be."""
     if len(line) <= width:
         return [line]
-    indent = " " * (len(line) - len(line.lstrip()) + 4)
-    pieces = [line[:width]]
-    rest = line[width:]
-    while rest:
-        room = max(width - len(indent), 10)
-        pieces.append(indent + rest[:room])
-        rest = rest[room:]
+    indent = " " * min(len(line) - len(line.lstrip()) + 4, width // 2)
+    pieces, rest = [], line
+    while len(rest) > width:
+        leading = len(rest) - len(rest.lstrip())
+        cut = max(rest.rfind(" ", leading + 1, width), rest.rfind(",", leading + 1, width - 1) + 1)
+        if cut <= leading:
+            cut = width  # nowhere good to break: cut where the column ends
+        pieces.append(rest[:cut].rstrip())
+        rest = indent + rest[cut:].lstrip()
+    pieces.append(rest)
     return pieces
 
 
