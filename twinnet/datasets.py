@@ -14,11 +14,12 @@ import http.client
 import os
 import pathlib
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+
+from twinnet import files
 
 IMAGES = {"train": "train-images-idx3-ubyte.gz", "test": "t10k-images-idx3-ubyte.gz"}
 LABELS = {"train": "train-labels-idx1-ubyte.gz", "test": "t10k-labels-idx1-ubyte.gz"}
@@ -124,45 +125,39 @@ def locate(name, data_dir=None):
 
 
 def _fetch_once(url, destination, expected, timeout, progress):
-    """Download one URL into a temporary file beside ``destination``; rename it there once verified."""
-    folder = destination.parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{destination.name}.", suffix=".part", dir=folder)
-    try:
+    """Download one URL into a temporary file beside ``destination``; rename it there once verified.
+
+    Whatever stops it (a bad checksum, the network, Ctrl-C), no partial file stays behind.
+    """
+    with files.replacing(destination, suffix=".part") as temporary, open(temporary, "wb") as file:
         digest = hashlib.sha256()
-        with os.fdopen(handle, "wb") as file:
-            try:
-                with urllib.request.urlopen(url, timeout=timeout) as response:
-                    total = int(response.headers.get("Content-Length") or 0)
-                    done = 0
-                    while True:
-                        block = response.read(CHUNK)
-                        if not block:
-                            break
-                        file.write(block)
-                        digest.update(block)
-                        done += len(block)
-                        progress(destination.name, done, total)
-            except urllib.error.HTTPError as error:
-                if error.code >= 500 or error.code == 429:
-                    raise Transient(f"{url}: server error {error.code}") from None
-                raise DataError(f"{url}: {error.code} {error.reason}") from None
-            except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
-                # Refused or dropped connections, timeouts and short bodies
-                # (http.client.IncompleteRead) are worth another try.
-                raise Transient(f"{url}: {getattr(error, 'reason', None) or error}") from None
-            if total and done != total:
-                raise Transient(f"{url}: the body ended after {done} of {total} bytes")
-            file.flush()
-            os.fsync(file.fileno())
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:
+                total = int(response.headers.get("Content-Length") or 0)
+                done = 0
+                while True:
+                    block = response.read(CHUNK)
+                    if not block:
+                        break
+                    file.write(block)
+                    digest.update(block)
+                    done += len(block)
+                    progress(destination.name, done, total)
+        except urllib.error.HTTPError as error:
+            if error.code >= 500 or error.code == 429:
+                raise Transient(f"{url}: server error {error.code}") from None
+            raise DataError(f"{url}: {error.code} {error.reason}") from None
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as error:
+            # Refused or dropped connections, timeouts and short bodies
+            # (http.client.IncompleteRead) are worth another try.
+            raise Transient(f"{url}: {getattr(error, 'reason', None) or error}") from None
+        if total and done != total:
+            raise Transient(f"{url}: the body ended after {done} of {total} bytes")
         if digest.hexdigest() != expected:
             raise DataError(f"{url}: the file's SHA-256 is {digest.hexdigest()}, not the published {expected}; "
                             "nothing was kept")
-        os.replace(temporary, destination)
-    except BaseException:
-        # Whatever stopped us (a bad checksum, the network, Ctrl-C): no partial file stays behind.
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+        file.flush()
+        os.fsync(file.fileno())
 
 
 def _silent(*args):

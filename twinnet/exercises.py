@@ -7,10 +7,9 @@ reference. ``--style numpy`` writes the vectorized form instead of loops.
 """
 
 import inspect
-import os
 import pathlib
-import tempfile
 
+from twinnet import files
 from twinnet.source import docstring, find
 
 IMPORTS = {"lists": "import math\n", "numpy": "import numpy as np\n"}
@@ -53,13 +52,5 @@ def write(name, style="lists", out=None, force=False):
     path = pathlib.Path(out or f"{name}.py")
     if path.exists() and not force:
         raise FileExistsError(f"{path} exists; pass --force to overwrite it")
-    text = stub(name, style, path.name)
-    handle, temporary = tempfile.mkstemp(prefix=".twinnet-", suffix=".py", dir=path.parent.resolve())
-    try:
-        with os.fdopen(handle, "w") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    files.write_text(path, stub(name, style, path.name))
     return path

@@ -7,11 +7,9 @@ mistakes in red (mnist, fashion-mnist). Written to a temporary file and renamed,
 run never leaves half a PNG.
 """
 
-import os
-import tempfile
-
 import numpy as np
 
+from twinnet import files
 from twinnet.twins import TWINS, to_pure
 
 GRID = 120  # points per side of the decision-region grid
@@ -109,12 +107,5 @@ def _loss_curves(axes, runs):
 
 
 def _save_atomically(figure, path):
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".twinnet-", suffix=".png", dir=folder)
-    os.close(handle)
-    try:
-        figure.savefig(temporary, dpi=100)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    with files.replacing(path, suffix=".png") as temporary:
+        figure.savefig(temporary, dpi=100, format="png")

@@ -7,11 +7,9 @@ memory and fails when the committed pages are out of date.
 """
 
 import html
-import os
 import pathlib
-import tempfile
 
-from twinnet import registry
+from twinnet import files, registry
 from twinnet.source import docstring, twin_source
 from twinnet.twins import MODULES
 
@@ -65,9 +63,6 @@ def write(folder):
         path = folder / name
         if path.exists() and path.read_text() == text:
             continue
-        handle, temporary = tempfile.mkstemp(prefix=".twinnet-", suffix=".md", dir=folder)
-        with os.fdopen(handle, "w") as file:
-            file.write(text)
-        os.replace(temporary, path)
+        files.write_text(path, text)
         changed.append(name)
     return changed
