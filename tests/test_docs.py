@@ -1,0 +1,35 @@
+"""Every code example in docs/ runs, and prints what the page says it prints (doctest)."""
+
+import doctest
+import pathlib
+import re
+
+import pytest
+
+DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
+PAGES = sorted(path for path in DOCS.glob("*.md") if path.name != "README.md")
+CHAPTERS = ["01-neuron", "02-layer", "03-batch", "04-activations", "05-softmax", "06-loss", "07-backpropagation",
+            "08-optimizers", "09-training", "10-mnist"]
+
+
+def test_the_chapters_are_all_there_in_order():
+    names = [path.stem for path in PAGES]
+    assert [name for name in names if name[:2].isdigit()] == CHAPTERS
+    index = (DOCS / "README.md").read_text()
+    positions = [index.index(f"{chapter}.md") for chapter in CHAPTERS]
+    assert positions == sorted(positions)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda path: path.name)
+def test_page_examples_pass(page):
+    result = doctest.testfile(str(page), module_relative=False, report=True,
+                              optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    assert result.attempted > 0, f"{page.name} has no examples"
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {page.name} failed"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda path: path.name)
+def test_every_python_block_is_an_example(page):
+    """A ```python block without >>> would never run: the docs could rot there."""
+    for block in re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S):
+        assert block.lstrip().startswith(">>>"), f"{page.name}: a python block that is not a doctest:\n{block[:200]}"
