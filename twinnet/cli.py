@@ -7,6 +7,7 @@
     twinnet check F.py:FN --as NAME     test your implementation against the reference
     twinnet exercise NAME    an exercise stub to fill in
     twinnet docs             regenerate docs/reference from the registry
+    twinnet bench            time both twins against their ceilings
 """
 
 import argparse
@@ -456,6 +457,32 @@ def add_study_parsers(commands):
     docs.set_defaults(run=command_docs)
 
 
+# ---------------------------------------------------------------- bench
+
+
+def command_bench(args):
+    """Time both twins against their ceilings, side by side in one run."""
+    from twinnet import bench
+
+    report = (lambda text: print(text, file=sys.stderr)) if args.json else print
+    results = bench.run(args.quick, args.data_dir, report)
+    if args.json:
+        print(bench.to_json(results))
+    return 0
+
+
+def add_bench_parser(commands):
+    bench = commands.add_parser(
+        "bench", help="time both twins against their ceilings (flat scripts, matrix products, PyTorch)",
+        description="Per operation, both twins and the speed-up; the vectorized training step against a flat "
+                    "NumPy script, its matrix products and PyTorch; the pure epoch against a flat loop script "
+                    "and micrograd; peak memory of MNIST training. Ratios are timed side by side in one run.")
+    bench.add_argument("--quick", action="store_true", help="fewer sizes, shorter timings (under a minute)")
+    bench.add_argument("--json", action="store_true", help="the results as one JSON object on stdout")
+    bench.add_argument("--data-dir", metavar="DIR", help="MNIST files for the memory measurement (the cache)")
+    bench.set_defaults(run=command_bench)
+
+
 def build_parser():
     parser = Parser(
         prog="twinnet",
@@ -468,6 +495,7 @@ def build_parser():
     add_train_parser(commands)
     add_data_parser(commands)
     add_study_parsers(commands)
+    add_bench_parser(commands)
     return parser
 
 
