@@ -61,7 +61,7 @@ def relu(inputs):
         relu(x) = max(0, x)
     """
     _checks.matrix("relu", "inputs", inputs)
-    return [[float(x) if x > 0 else 0.0 for x in row] for row in inputs]
+    return [[x if x > 0 else 0.0 for x in row] for row in inputs]
 
 
 def relu_backward(dvalues, inputs):
@@ -73,7 +73,7 @@ def relu_backward(dvalues, inputs):
         dinputs = dvalues * (1 if inputs > 0 else 0)      (0 at exactly 0)
     """
     _same_shape_as_dvalues("relu_backward", dvalues, "inputs", inputs)
-    return [[float(g) if x > 0 else 0.0 for g, x in zip(grad_row, row)]
+    return [[g if x > 0 else 0.0 for g, x in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, inputs)]
 
 

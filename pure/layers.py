@@ -7,7 +7,7 @@ batch's outputs are ``inputs @ weights + biases``, as in the classic book.
 
 import math
 
-from pure import _checks, linalg, rng
+from pure import _checks, rng
 
 # Standard deviation of the initial weights, for each initialisation method.
 INIT_SCALES = {
@@ -47,7 +47,7 @@ def layer(inputs, weights, biases):
     _checks.vector("layer", "biases", biases)
     _checks.length("layer", "weights", len(weights), len(inputs), "rows (one per input)")
     _checks.length("layer", "biases", len(biases), len(weights[0]), "values (one per neuron)")
-    outputs = [float(b) for b in biases]
+    outputs = list(biases)
     # Input i adds inputs[i] * weights[i][j] to every neuron j; going input by
     # input reads each weight row from front to back.
     for x, weight_row in zip(inputs, weights):
@@ -71,7 +71,7 @@ def dense_forward(inputs, weights, biases):
     _checks.length("dense_forward", "biases", len(biases), len(weights[0]), "values (one per neuron)")
     outputs = []
     for sample in inputs:
-        row = [float(b) for b in biases]
+        row = list(biases)
         for x, weight_row in zip(sample, weights):
             for j, w in enumerate(weight_row):
                 row[j] += x * w
@@ -79,17 +79,20 @@ def dense_forward(inputs, weights, biases):
     return outputs
 
 
-def dense_backward(dvalues, inputs, weights):
+def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     """Gradients of a dense layer, given the gradient of the loss with respect to its outputs.
 
     dvalues: (n_samples, n_neurons)    inputs: (n_samples, n_inputs)
-    weights: (n_inputs, n_neurons)
+    weights: (n_inputs, n_neurons)    need_dinputs: False skips dinputs (None is returned)
     ->    dinputs: (n_samples, n_inputs), dweights: (n_inputs, n_neurons),
           dbiases: (n_neurons,)
 
         dinputs  = dvalues @ weights.T     (each input fed every neuron)
         dweights = inputs.T @ dvalues      (summed over the samples)
         dbiases  = sum over samples of dvalues
+
+    A network's first layer passes need_dinputs=False: its inputs are the data,
+    and nothing below it needs their gradient.
     """
     _checks.matrix("dense_backward", "dvalues", dvalues)
     _checks.matrix("dense_backward", "inputs", inputs)
@@ -97,25 +100,27 @@ def dense_backward(dvalues, inputs, weights):
     _checks.length("dense_backward", "inputs", len(inputs), len(dvalues), "rows (one per sample of dvalues)")
     _checks.length("dense_backward", "weights", len(weights), len(inputs[0]), "rows (one per input feature)")
     _checks.length("dense_backward", "weights", len(weights[0]), len(dvalues[0]), "columns (one per neuron)")
-    n_inputs, n_neurons = len(weights), len(weights[0])
-    # Row j of the transpose holds neuron j's weights, one per input.
-    neuron_weights = linalg.transpose(weights)
-    dinputs = []
-    dweights = [[0.0] * n_neurons for _ in range(n_inputs)]
+    n_neurons = len(weights[0])
+    dinputs = [] if need_dinputs else None
+    dweights = [[0.0] * n_neurons for _ in weights]
     dbiases = [0.0] * n_neurons
     for sample, grad_row in zip(inputs, dvalues):
-        # Neuron j reached input i through weights[i][j], so its gradient g
-        # flows back along the same weights: dinputs[i] += g * weights[i][j].
-        dinput_row = [0.0] * n_inputs
-        for g, weights_j in zip(grad_row, neuron_weights):
-            for i, w in enumerate(weights_j):
-                dinput_row[i] += g * w
-        dinputs.append(dinput_row)
-        # Weight [i][j] scaled input i on its way to neuron j, so its gradient is
-        # input i times neuron j's gradient, added up over the samples.
-        for x, dweight_row in zip(sample, dweights):
-            for j, g in enumerate(grad_row):
-                dweight_row[j] += x * g
+        # Weight [i][j] carried input i to neuron j. Going back through it,
+        # neuron j's gradient g does two things: the weight's own gradient
+        # gains input i times g, and input i's gradient gains g times the weight.
+        if need_dinputs:
+            dinput_row = []
+            for x, weight_row, dweight_row in zip(sample, weights, dweights):
+                total = 0.0
+                for j, g in enumerate(grad_row):
+                    dweight_row[j] += x * g
+                    total += g * weight_row[j]
+                dinput_row.append(total)
+            dinputs.append(dinput_row)
+        else:
+            for x, dweight_row in zip(sample, dweights):
+                for j, g in enumerate(grad_row):
+                    dweight_row[j] += x * g
         for j, g in enumerate(grad_row):
             dbiases[j] += g
     return dinputs, dweights, dbiases

@@ -85,8 +85,16 @@ def _floats(result):
     return result if result.dtype.kind == "f" else result.astype(np.float64)
 
 
+def _ready(value, ndim):
+    # The common case, a non-empty float array of the right rank, needs no work:
+    # answering it first keeps the checks from costing more than small arithmetic.
+    return type(value) is np.ndarray and value.ndim == ndim and value.dtype.kind == "f" and value.size > 0
+
+
 def vector(func, name, value):
     """Check a non-empty 1-D array of numbers, shape ``(n,)``."""
+    if _ready(value, 1):
+        return value
     result = array(func, name, value, "a vector")
     if result.ndim != 1:
         fail(ValueError, func, f"{name} expected a vector (a list of numbers), got {_shape(result)}")
@@ -97,6 +105,8 @@ def vector(func, name, value):
 
 def matrix(func, name, value):
     """Check a non-empty 2-D array of numbers, shape ``(rows, columns)``."""
+    if _ready(value, 2):
+        return value
     result = array(func, name, value, "a matrix")
     if result.ndim != 2:
         fail(ValueError, func, f"{name} expected a matrix (a list of rows), got {_shape(result)}")

@@ -68,17 +68,20 @@ def dense_forward(inputs, weights, biases):
     return outputs
 
 
-def dense_backward(dvalues, inputs, weights):
+def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     """Gradients of a dense layer, given the gradient of the loss with respect to its outputs.
 
     dvalues: (n_samples, n_neurons)    inputs: (n_samples, n_inputs)
-    weights: (n_inputs, n_neurons)
+    weights: (n_inputs, n_neurons)    need_dinputs: False skips dinputs (None is returned)
     ->    dinputs: (n_samples, n_inputs), dweights: (n_inputs, n_neurons),
           dbiases: (n_neurons,)
 
         dinputs  = dvalues @ weights.T     (each input fed every neuron)
         dweights = inputs.T @ dvalues      (summed over the samples)
         dbiases  = sum over samples of dvalues
+
+    A network's first layer passes need_dinputs=False: its inputs are the data,
+    and nothing below it needs their gradient.
     """
     dvalues = _checks.matrix("dense_backward", "dvalues", dvalues)
     inputs = _checks.matrix("dense_backward", "inputs", inputs)
@@ -86,7 +89,7 @@ def dense_backward(dvalues, inputs, weights):
     _checks.length("dense_backward", "inputs", inputs.shape[0], dvalues.shape[0], "rows (one per sample of dvalues)")
     _checks.length("dense_backward", "weights", weights.shape[0], inputs.shape[1], "rows (one per input feature)")
     _checks.length("dense_backward", "weights", weights.shape[1], dvalues.shape[1], "columns (one per neuron)")
-    dinputs = dvalues @ weights.T
+    dinputs = dvalues @ weights.T if need_dinputs else None
     # inputs.T @ dvalues adds up, for every weight, input times gradient over
     # the samples: the sum the pure twin writes as a loop.
     dweights = inputs.T @ dvalues

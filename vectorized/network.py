@@ -114,6 +114,10 @@ def dropout_masks(model, n_samples, seed):
     _checks.model("dropout_masks", model, HIDDEN_ACTIVATIONS, TASKS)
     n_samples = _checks.count("dropout_masks", "n_samples", n_samples)
     seed = _checks.seed("dropout_masks", "seed", seed)
+    return _dropout_masks(model, n_samples, seed)
+
+
+def _dropout_masks(model, n_samples, seed):
     sizes, rate = model["sizes"], model["dropout"]
     masks = [None] * (len(sizes) - 1)
     if rate > 0:
@@ -131,8 +135,13 @@ def forward(model, inputs, masks=None):
         z = inputs @ weights + biases;  a = activation(z);  a = dropout(a) in training
     """
     inputs = _check_inputs("forward", model, inputs)
+    masks = _checks.masks("forward", masks, len(model["sizes"]) - 1)
+    return _forward(model, inputs, masks)
+
+
+def _forward(model, inputs, masks):
+    # The forward pass itself, for callers that have checked their arguments.
     params, n_layers = model["params"], len(model["sizes"]) - 1
-    masks = _checks.masks("forward", masks, n_layers)
     hidden = HIDDEN_ACTIVATIONS[model["activation"]][0]
     output_activation = TASKS[model["task"]][0]
     cache, values = [], inputs
@@ -157,6 +166,11 @@ def loss(model, outputs, targets):
     outputs = _checks.matrix("loss", "outputs", outputs)
     _checks.length("loss", "outputs", outputs.shape[1], model["sizes"][-1], "columns (the model's outputs)")
     targets = _checks.task_targets("loss", "targets", targets, model["task"], outputs.shape[0], model["sizes"][-1])
+    return _loss(model, outputs, targets)
+
+
+def _loss(model, outputs, targets):
+    # The loss itself, for callers that have checked their arguments.
     data_loss = TASKS[model["task"]][1](outputs, targets)
     penalty = 0.0
     for array in model["params"].values():
@@ -196,6 +210,11 @@ def backward(model, cache, targets):
     _checks.cache("backward", cache, len(model["sizes"]) - 1)
     targets = _checks.task_targets("backward", "targets", targets, model["task"], len(cache[-1]["a"]),
                                    model["sizes"][-1])
+    return _backward(model, cache, targets)
+
+
+def _backward(model, cache, targets):
+    # The backward pass itself, for callers that have checked their arguments.
     params, rate = model["params"], model["dropout"]
     _, hidden_backward, takes = HIDDEN_ACTIVATIONS[model["activation"]]
     outputs = cache[-1]["a"]
@@ -208,7 +227,8 @@ def backward(model, cache, targets):
         dz = activations.linear_backward(losses.mean_squared_error_backward(outputs, targets))
     grads = {}
     for i in reversed(range(len(cache))):
-        dinputs, dweights, dbiases = layers.dense_backward(dz, cache[i]["inputs"], params[f"weights{i}"])
+        # The first layer's inputs are the data: nothing needs their gradient.
+        dinputs, dweights, dbiases = layers.dense_backward(dz, cache[i]["inputs"], params[f"weights{i}"], i > 0)
         grads[f"weights{i}"], grads[f"biases{i}"] = dweights, dbiases
         if i > 0:
             below = cache[i - 1]
@@ -237,12 +257,18 @@ def train_step(model, inputs, targets, optimizer="adam", state=None, hyperparame
     inputs = _check_inputs("train_step", model, inputs)
     targets = _check_targets("train_step", model, targets, len(inputs))
     _check_training("train_step", optimizer, state, hyperparameters, seed)
-    masks = dropout_masks(model, len(inputs), seed) if model["dropout"] else None
-    outputs, cache = forward(model, inputs, masks)
-    data_loss, penalty = loss(model, outputs, targets)
+    return _train_step(model, inputs, targets, optimizer, state, hyperparameters, seed)
+
+
+def _train_step(model, inputs, targets, optimizer, state, hyperparameters, seed):
+    # One step itself, for callers that have checked their arguments (train_epoch
+    # checks the whole data set once, not every batch again).
+    masks = _dropout_masks(model, len(inputs), seed) if model["dropout"] else [None] * (len(model["sizes"]) - 1)
+    outputs, cache = _forward(model, inputs, masks)
+    data_loss, penalty = _loss(model, outputs, targets)
     metrics = {"loss": data_loss + penalty, "data_loss": data_loss, "regularisation": penalty,
                "accuracy": _accuracy(model, outputs, targets)}
-    grads = backward(model, cache, targets)
+    grads = _backward(model, cache, targets)
     params, state = OPTIMIZERS[optimizer](model["params"], grads, state, hyperparameters)
     return {**model, "params": params}, state, metrics
 
@@ -279,8 +305,8 @@ def train_epoch(model, inputs, targets, optimizer="adam", state=None, hyperparam
             # Fancy indexing gathers the batch's rows in one copy each.
             batch = order[start:start + batch_size]
             batch_inputs, batch_targets = inputs[batch], targets[batch]
-        model, state, metrics = train_step(model, batch_inputs, batch_targets, optimizer, state,
-                                           hyperparameters, _step_seed(seed, epoch, step))
+        model, state, metrics = _train_step(model, batch_inputs, batch_targets, optimizer, state,
+                                            hyperparameters, _step_seed(seed, epoch, step))
         for key in totals:
             totals[key] += metrics[key] * batch_inputs.shape[0]
         step_losses.append(metrics["loss"])
@@ -315,8 +341,8 @@ def predict(model, inputs):
 
     model: a model    inputs: (n_samples, n_inputs)    ->    (n_samples, n_outputs)
     """
-    _check_inputs("predict", model, inputs)
-    return forward(model, inputs)[0]
+    inputs = _check_inputs("predict", model, inputs)
+    return _forward(model, inputs, [None] * (len(model["sizes"]) - 1))[0]
 
 
 def evaluate(model, inputs, targets):
@@ -327,8 +353,8 @@ def evaluate(model, inputs, targets):
     """
     inputs = _check_inputs("evaluate", model, inputs)
     targets = _check_targets("evaluate", model, targets, len(inputs))
-    outputs = predict(model, inputs)
-    data_loss, penalty = loss(model, outputs, targets)
+    outputs = _forward(model, inputs, [None] * (len(model["sizes"]) - 1))[0]
+    data_loss, penalty = _loss(model, outputs, targets)
     return {"loss": data_loss + penalty, "data_loss": data_loss, "regularisation": penalty,
             "accuracy": _accuracy(model, outputs, targets)}
 
