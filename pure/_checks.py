@@ -375,6 +375,10 @@ def cache(func, value, n_layers):
         missing = {"inputs", "z", "a", "mask"} - set(entry)
         if missing:
             fail(ValueError, func, f"cache expected entries with inputs, z, a and mask, got no {sorted(missing)[0]!r}")
+        for key in ("inputs", "z", "a"):
+            matrix(func, f"cache's {key}", entry[key])
+        if entry["mask"] is not None:
+            matrix(func, "cache's mask", entry["mask"])
     return value
 
 

@@ -39,6 +39,11 @@ def linear(inputs):
         linear(x) = x
     """
     _checks.matrix("linear", "inputs", inputs)
+    return _linear(inputs)
+
+
+def _linear(inputs):
+    # linear itself, for callers that have checked its arguments (the network).
     return [[float(x) for x in row] for row in inputs]
 
 
@@ -50,6 +55,11 @@ def linear_backward(dvalues):
         dinputs = dvalues * 1
     """
     _checks.matrix("linear_backward", "dvalues", dvalues)
+    return _linear_backward(dvalues)
+
+
+def _linear_backward(dvalues):
+    # linear_backward itself, for callers that have checked its arguments (the network).
     return [[float(g) for g in row] for row in dvalues]
 
 
@@ -61,6 +71,11 @@ def relu(inputs):
         relu(x) = max(0, x)
     """
     _checks.matrix("relu", "inputs", inputs)
+    return _relu(inputs)
+
+
+def _relu(inputs):
+    # relu itself, for callers that have checked its arguments (the network).
     return [[x if x > 0 else 0.0 for x in row] for row in inputs]
 
 
@@ -73,6 +88,11 @@ def relu_backward(dvalues, inputs):
         dinputs = dvalues * (1 if inputs > 0 else 0)      (0 at exactly 0)
     """
     _same_shape_as_dvalues("relu_backward", dvalues, "inputs", inputs)
+    return _relu_backward(dvalues, inputs)
+
+
+def _relu_backward(dvalues, inputs):
+    # relu_backward itself, for callers that have checked its arguments (the network).
     return [[g if x > 0 else 0.0 for g, x in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, inputs)]
 
@@ -86,6 +106,11 @@ def leaky_relu(inputs, slope=0.01):
     """
     _checks.matrix("leaky_relu", "inputs", inputs)
     slope = _checks.number("leaky_relu", "slope", slope)
+    return _leaky_relu(inputs, slope)
+
+
+def _leaky_relu(inputs, slope=0.01):
+    # leaky_relu itself, for callers that have checked its arguments (the network).
     return [[float(x) if x > 0 else slope * x for x in row] for row in inputs]
 
 
@@ -99,11 +124,16 @@ def leaky_relu_backward(dvalues, inputs, slope=0.01):
     """
     _same_shape_as_dvalues("leaky_relu_backward", dvalues, "inputs", inputs)
     slope = _checks.number("leaky_relu_backward", "slope", slope)
+    return _leaky_relu_backward(dvalues, inputs, slope)
+
+
+def _leaky_relu_backward(dvalues, inputs, slope=0.01):
+    # leaky_relu_backward itself, for callers that have checked its arguments (the network).
     return [[float(g) if x > 0 else slope * g for g, x in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, inputs)]
 
 
-def _sigmoid(x):
+def _logistic(x):
     # 1 / (1 + e^-x) overflows for x near -1000; for negative x the same value
     # written as e^x / (1 + e^x) only ever takes e to a negative power.
     if x >= 0:
@@ -122,7 +152,12 @@ def sigmoid(inputs):
     Computed as exp(x) / (1 + exp(x)) for negative x, so that exp never overflows.
     """
     _checks.matrix("sigmoid", "inputs", inputs)
-    return [[_sigmoid(x) for x in row] for row in inputs]
+    return _sigmoid(inputs)
+
+
+def _sigmoid(inputs):
+    # sigmoid itself, for callers that have checked its arguments (the network).
+    return [[_logistic(x) for x in row] for row in inputs]
 
 
 def sigmoid_backward(dvalues, outputs):
@@ -134,6 +169,11 @@ def sigmoid_backward(dvalues, outputs):
         dinputs = dvalues * outputs * (1 - outputs)
     """
     _same_shape_as_dvalues("sigmoid_backward", dvalues, "outputs", outputs)
+    return _sigmoid_backward(dvalues, outputs)
+
+
+def _sigmoid_backward(dvalues, outputs):
+    # sigmoid_backward itself, for callers that have checked its arguments (the network).
     return [[g * s * (1.0 - s) for g, s in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, outputs)]
 
@@ -146,6 +186,11 @@ def tanh(inputs):
         tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))
     """
     _checks.matrix("tanh", "inputs", inputs)
+    return _tanh(inputs)
+
+
+def _tanh(inputs):
+    # tanh itself, for callers that have checked its arguments (the network).
     return [[math.tanh(x) for x in row] for row in inputs]
 
 
@@ -158,6 +203,11 @@ def tanh_backward(dvalues, outputs):
         dinputs = dvalues * (1 - outputs**2)
     """
     _same_shape_as_dvalues("tanh_backward", dvalues, "outputs", outputs)
+    return _tanh_backward(dvalues, outputs)
+
+
+def _tanh_backward(dvalues, outputs):
+    # tanh_backward itself, for callers that have checked its arguments (the network).
     return [[g * (1.0 - t * t) for g, t in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, outputs)]
 
@@ -173,6 +223,11 @@ def softmax(inputs):
     the fraction) but keeps every exponent <= 0, so exp never overflows.
     """
     _checks.matrix("softmax", "inputs", inputs)
+    return _softmax(inputs)
+
+
+def _softmax(inputs):
+    # softmax itself, for callers that have checked its arguments (the network).
     outputs = []
     for row in inputs:
         largest = max(row)

@@ -69,6 +69,11 @@ def dense_forward(inputs, weights, biases):
     _checks.vector("dense_forward", "biases", biases)
     _checks.length("dense_forward", "weights", len(weights), len(inputs[0]), "rows (one per input feature)")
     _checks.length("dense_forward", "biases", len(biases), len(weights[0]), "values (one per neuron)")
+    return _dense_forward(inputs, weights, biases)
+
+
+def _dense_forward(inputs, weights, biases):
+    # dense_forward itself, for callers that have checked its arguments (the network).
     outputs = []
     for sample in inputs:
         row = list(biases)
@@ -100,6 +105,11 @@ def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     _checks.length("dense_backward", "inputs", len(inputs), len(dvalues), "rows (one per sample of dvalues)")
     _checks.length("dense_backward", "weights", len(weights), len(inputs[0]), "rows (one per input feature)")
     _checks.length("dense_backward", "weights", len(weights[0]), len(dvalues[0]), "columns (one per neuron)")
+    return _dense_backward(dvalues, inputs, weights, need_dinputs)
+
+
+def _dense_backward(dvalues, inputs, weights, need_dinputs):
+    # dense_backward itself, for callers that have checked its arguments (the network).
     n_neurons = len(weights[0])
     dinputs = [] if need_dinputs else None
     dweights = [[0.0] * n_neurons for _ in weights]
@@ -177,6 +187,11 @@ def dropout_forward(inputs, mask, rate):
     _checks.matrix("dropout_forward", "mask", mask)
     _checks.same_shape("dropout_forward", "inputs", inputs, "mask", mask)
     rate = _checks.rate("dropout_forward", "rate", rate)
+    return _dropout_forward(inputs, mask, rate)
+
+
+def _dropout_forward(inputs, mask, rate):
+    # dropout_forward itself, for callers that have checked its arguments (the network).
     return [[x * m / (1.0 - rate) for x, m in zip(row, mask_row)] for row, mask_row in zip(inputs, mask)]
 
 
@@ -192,4 +207,9 @@ def dropout_backward(dvalues, mask, rate):
     _checks.matrix("dropout_backward", "mask", mask)
     _checks.same_shape("dropout_backward", "dvalues", dvalues, "mask", mask)
     rate = _checks.rate("dropout_backward", "rate", rate)
+    return _dropout_backward(dvalues, mask, rate)
+
+
+def _dropout_backward(dvalues, mask, rate):
+    # dropout_backward itself, for callers that have checked its arguments (the network).
     return [[g * m / (1.0 - rate) for g, m in zip(row, mask_row)] for row, mask_row in zip(dvalues, mask)]

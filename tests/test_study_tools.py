@@ -40,7 +40,8 @@ def test_show_stacked_and_helpers():
     code, out, _ = run("show", "sigmoid", "--stacked")
     assert code == 0
     pure_part, vectorized_part = out.split("--- pure/activations.py ---")[1].split("--- vectorized/activations.py ---")
-    assert "def _sigmoid(x):" in pure_part  # the private helper the pure body calls comes along
+    assert "def _sigmoid(inputs):" in pure_part  # the private helpers the body calls come along,
+    assert "def _logistic(x):" in pure_part  # and the ones they call
     assert "np.exp(-np.abs(inputs))" in vectorized_part
 
 

@@ -33,16 +33,17 @@ def _without_docstring(function):
     return lines
 
 
-def _helpers(function):
-    """The private functions of the same module that the function calls, in the order they are called."""
+def _helpers(function, seen=None):
+    """The private functions of the same module that the function calls, and those they call, in order."""
     module = inspect.getmodule(function)
-    names = []
+    seen = [] if seen is None else seen
     for node in ast.walk(ast.parse(textwrap.dedent(inspect.getsource(function)))):
-        if isinstance(node, ast.Name) and node.id.startswith("_") and node.id not in names:
+        if isinstance(node, ast.Name) and node.id.startswith("_"):
             helper = getattr(module, node.id, None)
-            if inspect.isfunction(helper) and helper.__module__ == module.__name__:
-                names.append(node.id)
-    return [getattr(module, name) for name in names]
+            if inspect.isfunction(helper) and helper.__module__ == module.__name__ and helper not in seen:
+                seen.append(helper)
+                _helpers(helper, seen)
+    return seen
 
 
 def twin_source(operation, twin):

@@ -363,13 +363,16 @@ def model(func, value, activations, tasks):
     if not isinstance(params, dict) or sorted(params) != sorted(names):
         got = sorted(params) if isinstance(params, dict) else describe(params)
         fail(ValueError, func, f"params expected the arrays {names}, got {got}")
+    checked = {}
     for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
         weights = matrix(func, f"params['weights{i}']", params[f"weights{i}"])
         biases = vector(func, f"params['biases{i}']", params[f"biases{i}"])
         if weights.shape != (n_inputs, n_neurons) or biases.shape[0] != n_neurons:
             fail(ValueError, func, f"params of layer {i} expected shapes ({n_inputs}, {n_neurons}) and "
                                    f"({n_neurons},), got {weights.shape} and ({biases.shape[0]},)")
-    return value
+        checked[f"weights{i}"], checked[f"biases{i}"] = weights, biases
+    # The same model, its parameters as arrays (the very same arrays when they were already).
+    return {**value, "params": checked}
 
 
 def cache(func, value, n_layers):
@@ -377,11 +380,14 @@ def cache(func, value, n_layers):
     if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
         fail(TypeError, func, f"cache expected the list of dicts that forward returns, got {describe(value)}")
     length(func, "cache", len(value), n_layers, "entries (one per layer)")
+    checked = []
     for entry in value:
         missing = {"inputs", "z", "a", "mask"} - set(entry)
         if missing:
             fail(ValueError, func, f"cache expected entries with inputs, z, a and mask, got no {sorted(missing)[0]!r}")
-    return value
+        checked.append({key: matrix(func, f"cache's {key}", entry[key]) for key in ("inputs", "z", "a")})
+        checked[-1]["mask"] = None if entry["mask"] is None else matrix(func, "cache's mask", entry["mask"])
+    return checked
 
 
 def masks(func, value, n_layers):

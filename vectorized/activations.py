@@ -40,6 +40,11 @@ def linear(inputs):
         linear(x) = x
     """
     inputs = _checks.matrix("linear", "inputs", inputs)
+    return _linear(inputs)
+
+
+def _linear(inputs):
+    # linear itself, for callers that have checked its arguments (the network).
     return inputs.copy()
 
 
@@ -51,6 +56,11 @@ def linear_backward(dvalues):
         dinputs = dvalues * 1
     """
     dvalues = _checks.matrix("linear_backward", "dvalues", dvalues)
+    return _linear_backward(dvalues)
+
+
+def _linear_backward(dvalues):
+    # linear_backward itself, for callers that have checked its arguments (the network).
     return dvalues.copy()
 
 
@@ -62,6 +72,11 @@ def relu(inputs):
         relu(x) = max(0, x)
     """
     inputs = _checks.matrix("relu", "inputs", inputs)
+    return _relu(inputs)
+
+
+def _relu(inputs):
+    # relu itself, for callers that have checked its arguments (the network).
     return np.maximum(inputs, 0)
 
 
@@ -74,6 +89,11 @@ def relu_backward(dvalues, inputs):
         dinputs = dvalues * (1 if inputs > 0 else 0)      (0 at exactly 0)
     """
     dvalues, inputs = _same_shape_as_dvalues("relu_backward", dvalues, "inputs", inputs)
+    return _relu_backward(dvalues, inputs)
+
+
+def _relu_backward(dvalues, inputs):
+    # relu_backward itself, for callers that have checked its arguments (the network).
     return np.where(inputs > 0, dvalues, 0)
 
 
@@ -86,6 +106,11 @@ def leaky_relu(inputs, slope=0.01):
     """
     inputs = _checks.matrix("leaky_relu", "inputs", inputs)
     slope = _checks.number("leaky_relu", "slope", slope)
+    return _leaky_relu(inputs, slope)
+
+
+def _leaky_relu(inputs, slope=0.01):
+    # leaky_relu itself, for callers that have checked its arguments (the network).
     return np.where(inputs > 0, inputs, slope * inputs)
 
 
@@ -99,6 +124,11 @@ def leaky_relu_backward(dvalues, inputs, slope=0.01):
     """
     dvalues, inputs = _same_shape_as_dvalues("leaky_relu_backward", dvalues, "inputs", inputs)
     slope = _checks.number("leaky_relu_backward", "slope", slope)
+    return _leaky_relu_backward(dvalues, inputs, slope)
+
+
+def _leaky_relu_backward(dvalues, inputs, slope=0.01):
+    # leaky_relu_backward itself, for callers that have checked its arguments (the network).
     return np.where(inputs > 0, dvalues, slope * dvalues)
 
 
@@ -112,6 +142,11 @@ def sigmoid(inputs):
     Computed as exp(x) / (1 + exp(x)) for negative x, so that exp never overflows.
     """
     inputs = _checks.matrix("sigmoid", "inputs", inputs)
+    return _sigmoid(inputs)
+
+
+def _sigmoid(inputs):
+    # sigmoid itself, for callers that have checked its arguments (the network).
     # exp(-|x|) is exp(-x) for positive x and exp(x) for negative x: one
     # exponential per element that is always <= 1, so it never overflows.
     exp_neg_abs = np.exp(-np.abs(inputs))
@@ -127,6 +162,11 @@ def sigmoid_backward(dvalues, outputs):
         dinputs = dvalues * outputs * (1 - outputs)
     """
     dvalues, outputs = _same_shape_as_dvalues("sigmoid_backward", dvalues, "outputs", outputs)
+    return _sigmoid_backward(dvalues, outputs)
+
+
+def _sigmoid_backward(dvalues, outputs):
+    # sigmoid_backward itself, for callers that have checked its arguments (the network).
     return dvalues * outputs * (1 - outputs)
 
 
@@ -138,6 +178,11 @@ def tanh(inputs):
         tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))
     """
     inputs = _checks.matrix("tanh", "inputs", inputs)
+    return _tanh(inputs)
+
+
+def _tanh(inputs):
+    # tanh itself, for callers that have checked its arguments (the network).
     return np.tanh(inputs)
 
 
@@ -150,6 +195,11 @@ def tanh_backward(dvalues, outputs):
         dinputs = dvalues * (1 - outputs**2)
     """
     dvalues, outputs = _same_shape_as_dvalues("tanh_backward", dvalues, "outputs", outputs)
+    return _tanh_backward(dvalues, outputs)
+
+
+def _tanh_backward(dvalues, outputs):
+    # tanh_backward itself, for callers that have checked its arguments (the network).
     return dvalues * (1 - outputs * outputs)
 
 
@@ -164,6 +214,11 @@ def softmax(inputs):
     the fraction) but keeps every exponent <= 0, so exp never overflows.
     """
     inputs = _checks.matrix("softmax", "inputs", inputs)
+    return _softmax(inputs)
+
+
+def _softmax(inputs):
+    # softmax itself, for callers that have checked its arguments (the network).
     # keepdims leaves the per-row maxima and sums as (n_samples, 1) columns, so
     # they broadcast across each row. exp and the division work in place on the
     # one new array the subtraction made.

@@ -62,6 +62,11 @@ def dense_forward(inputs, weights, biases):
     biases = _checks.vector("dense_forward", "biases", biases)
     _checks.length("dense_forward", "weights", weights.shape[0], inputs.shape[1], "rows (one per input feature)")
     _checks.length("dense_forward", "biases", biases.shape[0], weights.shape[1], "values (one per neuron)")
+    return _dense_forward(inputs, weights, biases)
+
+
+def _dense_forward(inputs, weights, biases):
+    # dense_forward itself, for callers that have checked its arguments (the network).
     # One matrix product does every sample at once; the bias row broadcasts.
     outputs = inputs @ weights
     outputs += biases
@@ -89,6 +94,11 @@ def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     _checks.length("dense_backward", "inputs", inputs.shape[0], dvalues.shape[0], "rows (one per sample of dvalues)")
     _checks.length("dense_backward", "weights", weights.shape[0], inputs.shape[1], "rows (one per input feature)")
     _checks.length("dense_backward", "weights", weights.shape[1], dvalues.shape[1], "columns (one per neuron)")
+    return _dense_backward(dvalues, inputs, weights, need_dinputs)
+
+
+def _dense_backward(dvalues, inputs, weights, need_dinputs):
+    # dense_backward itself, for callers that have checked its arguments (the network).
     dinputs = dvalues @ weights.T if need_dinputs else None
     # inputs.T @ dvalues adds up, for every weight, input times gradient over
     # the samples: the sum the pure twin writes as a loop.
@@ -148,6 +158,11 @@ def dropout_forward(inputs, mask, rate):
     mask = _checks.matrix("dropout_forward", "mask", mask)
     _checks.same_shape("dropout_forward", "inputs", inputs, "mask", mask)
     rate = _checks.rate("dropout_forward", "rate", rate)
+    return _dropout_forward(inputs, mask, rate)
+
+
+def _dropout_forward(inputs, mask, rate):
+    # dropout_forward itself, for callers that have checked its arguments (the network).
     # The mask takes the inputs' precision, so float32 training stays float32.
     return inputs * mask.astype(inputs.dtype, copy=False) / (1.0 - rate)
 
@@ -164,4 +179,9 @@ def dropout_backward(dvalues, mask, rate):
     mask = _checks.matrix("dropout_backward", "mask", mask)
     _checks.same_shape("dropout_backward", "dvalues", dvalues, "mask", mask)
     rate = _checks.rate("dropout_backward", "rate", rate)
+    return _dropout_backward(dvalues, mask, rate)
+
+
+def _dropout_backward(dvalues, mask, rate):
+    # dropout_backward itself, for callers that have checked its arguments (the network).
     return dvalues * mask.astype(dvalues.dtype, copy=False) / (1.0 - rate)
