@@ -499,11 +499,12 @@ def fit_args(draw):
 @st.composite
 def predict_args(draw):
     args = draw(network_args())
-    return {"model": args["model"], "inputs": args["inputs"]}
+    return {"model": args["model"], "inputs": args["inputs"], "batch_size": draw(st.one_of(st.none(), sides(1, 8)))}
 
 
-def evaluate_args():
-    return network_args()
+@st.composite
+def evaluate_args(draw):
+    return {**draw(network_args()), "batch_size": draw(st.one_of(st.none(), sides(1, 8)))}
 
 
 @st.composite

@@ -190,16 +190,17 @@ def _std(targets):
     return float(np.std(targets))
 
 
-def _accuracy(model, outputs, targets):
+def _accuracy(model, outputs, targets, precision=None):
     """The task's accuracy: arg-max match, yes/no on the right side of 0.5, or near enough.
 
-    For regression, "near enough" is within std(targets) / 250, as the classic book has it.
+    For regression, "near enough" is within precision, by default std(targets) / 250
+    as the classic book has it.
     """
     if model["task"] == "classification":
         return losses.accuracy(outputs, targets)
     if model["task"] == "binary":
         return losses.binary_accuracy(outputs, targets)
-    return losses.regression_accuracy(outputs, targets, _std(targets) / 250)
+    return losses.regression_accuracy(outputs, targets, _std(targets) / 250 if precision is None else precision)
 
 
 def backward(model, cache, targets):
@@ -341,27 +342,49 @@ def fit(model, inputs, targets, epochs=1, batch_size=None, optimizer="adam", hyp
     return model, history
 
 
-def predict(model, inputs):
+def predict(model, inputs, batch_size=None):
     """The model's outputs for some inputs, without dropout.
 
-    model: a model    inputs: (n_samples, n_inputs)    ->    (n_samples, n_outputs)
+    model: a model    inputs: (n_samples, n_inputs)
+    batch_size: None for one forward pass, or how many samples per pass: the
+    same outputs, with memory for one batch's activations only
+    ->    (n_samples, n_outputs)
     """
     model, inputs = _check_inputs("predict", model, inputs)
-    return _forward(model, inputs, [None] * (len(model["sizes"]) - 1))[0]
+    batch_size = len(inputs) if batch_size is None else _checks.count("predict", "batch_size", batch_size)
+    no_masks = [None] * (len(model["sizes"]) - 1)
+    if batch_size >= len(inputs):
+        return _forward(model, inputs, no_masks)[0]
+    # One array for every output, filled batch by batch: no list of pieces to join.
+    outputs = np.empty((len(inputs), model["sizes"][-1]), dtype=np.result_type(inputs, model["params"]["weights0"]))
+    for start in range(0, len(inputs), batch_size):
+        outputs[start:start + batch_size] = _forward(model, inputs[start:start + batch_size], no_masks)[0]
+    return outputs
 
 
-def evaluate(model, inputs, targets):
+def evaluate(model, inputs, targets, batch_size=None):
     """Loss and accuracy of the model on a data set, without dropout.
 
     model: a model    inputs: (n_samples, n_inputs)    targets: as for loss
+    batch_size: as for predict
     ->    {"loss", "data_loss", "regularisation", "accuracy"}
+
+    In batches, the loss and accuracy are the batches' means weighted by their sizes.
     """
     model, inputs = _check_inputs("evaluate", model, inputs)
     targets = _check_targets("evaluate", model, targets, len(inputs))
-    outputs = _forward(model, inputs, [None] * (len(model["sizes"]) - 1))[0]
-    data_loss, penalty = _loss(model, outputs, targets)
-    return {"loss": data_loss + penalty, "data_loss": data_loss, "regularisation": penalty,
-            "accuracy": _accuracy(model, outputs, targets)}
+    n_samples = len(inputs)
+    batch_size = n_samples if batch_size is None else _checks.count("evaluate", "batch_size", batch_size)
+    precision = _std(targets) / 250 if model["task"] == "regression" else None
+    no_masks = [None] * (len(model["sizes"]) - 1)
+    data_loss = correct = penalty = 0.0
+    for start in range(0, n_samples, batch_size):
+        batch_targets = targets[start:start + batch_size]
+        outputs = _forward(model, inputs[start:start + batch_size], no_masks)[0]
+        batch_loss, penalty = _loss(model, outputs, batch_targets)
+        data_loss += batch_loss * len(outputs) / n_samples
+        correct += _accuracy(model, outputs, batch_targets, precision) * len(outputs) / n_samples
+    return {"loss": data_loss + penalty, "data_loss": data_loss, "regularisation": penalty, "accuracy": correct}
 
 
 def _plain(model):
