@@ -49,6 +49,11 @@ def categorical_cross_entropy(predictions, targets):
     Probabilities are clipped to [1e-7, 1 - 1e-7] so the loss stays finite.
     """
     targets, sparse = _class_targets("categorical_cross_entropy", predictions, targets)
+    return _categorical_cross_entropy(predictions, targets, sparse)
+
+
+def _categorical_cross_entropy(predictions, targets, sparse):
+    # categorical_cross_entropy itself, for callers that have checked its arguments (the network).
     total = 0.0
     for row, target in zip(predictions, targets):
         if sparse:
@@ -93,6 +98,11 @@ def softmax_cross_entropy_backward(probabilities, targets):
     same numbers (away from the clip), with far more arithmetic.
     """
     targets, sparse = _class_targets("softmax_cross_entropy_backward", probabilities, targets)
+    return _softmax_cross_entropy_backward(probabilities, targets, sparse)
+
+
+def _softmax_cross_entropy_backward(probabilities, targets, sparse):
+    # softmax_cross_entropy_backward itself, for callers that have checked its arguments (the network).
     n_samples = len(probabilities)
     dinputs = []
     for row, target in zip(probabilities, targets):
@@ -111,6 +121,11 @@ def binary_cross_entropy(predictions, targets):
         loss = mean over every element of -(t * log(clip(p)) + (1 - t) * log(1 - clip(p)))
     """
     _same_shape_targets("binary_cross_entropy", predictions, targets)
+    return _binary_cross_entropy(predictions, targets)
+
+
+def _binary_cross_entropy(predictions, targets):
+    # binary_cross_entropy itself, for callers that have checked its arguments (the network).
     total = 0.0
     for row, target_row in zip(predictions, targets):
         for p, t in zip(row, target_row):
@@ -128,6 +143,11 @@ def binary_cross_entropy_backward(predictions, targets):
         dinputs = -(t / clip(p) - (1 - t) / (1 - clip(p))) / (n_samples * n_outputs)
     """
     _same_shape_targets("binary_cross_entropy_backward", predictions, targets)
+    return _binary_cross_entropy_backward(predictions, targets)
+
+
+def _binary_cross_entropy_backward(predictions, targets):
+    # binary_cross_entropy_backward itself, for callers that have checked its arguments (the network).
     n_elements = len(predictions) * len(predictions[0])
     dinputs = []
     for row, target_row in zip(predictions, targets):
@@ -144,6 +164,11 @@ def mean_squared_error(predictions, targets):
         loss = mean over every element of (targets - predictions)**2
     """
     _same_shape_targets("mean_squared_error", predictions, targets)
+    return _mean_squared_error(predictions, targets)
+
+
+def _mean_squared_error(predictions, targets):
+    # mean_squared_error itself, for callers that have checked its arguments (the network).
     total = 0.0
     for row, target_row in zip(predictions, targets):
         for p, t in zip(row, target_row):
@@ -160,6 +185,11 @@ def mean_squared_error_backward(predictions, targets):
         dinputs = -2 * (targets - predictions) / (n_samples * n_outputs)
     """
     _same_shape_targets("mean_squared_error_backward", predictions, targets)
+    return _mean_squared_error_backward(predictions, targets)
+
+
+def _mean_squared_error_backward(predictions, targets):
+    # mean_squared_error_backward itself, for callers that have checked its arguments (the network).
     n_elements = len(predictions) * len(predictions[0])
     return [[-2.0 * (t - p) / n_elements for p, t in zip(row, target_row)]
             for row, target_row in zip(predictions, targets)]
@@ -219,6 +249,11 @@ def accuracy(predictions, targets):
     A one-hot row's label is its arg-max. Ties go to the first largest class.
     """
     targets, sparse = _class_targets("accuracy", predictions, targets)
+    return _accuracy(predictions, targets, sparse)
+
+
+def _accuracy(predictions, targets, sparse):
+    # accuracy itself, for callers that have checked its arguments (the network).
     correct = 0
     for row, target in zip(predictions, targets):
         label = target if sparse else _argmax(target)
@@ -236,6 +271,11 @@ def binary_accuracy(predictions, targets):
         accuracy = mean over every element of ((p > 0.5) == t)
     """
     _same_shape_targets("binary_accuracy", predictions, targets)
+    return _binary_accuracy(predictions, targets)
+
+
+def _binary_accuracy(predictions, targets):
+    # binary_accuracy itself, for callers that have checked its arguments (the network).
     correct = 0
     for row, target_row in zip(predictions, targets):
         for p, t in zip(row, target_row):
@@ -256,6 +296,11 @@ def regression_accuracy(predictions, targets, precision):
     """
     _same_shape_targets("regression_accuracy", predictions, targets)
     precision = _checks.non_negative("regression_accuracy", "precision", precision)
+    return _regression_accuracy(predictions, targets, precision)
+
+
+def _regression_accuracy(predictions, targets, precision):
+    # regression_accuracy itself, for callers that have checked its arguments (the network).
     close = 0
     for row, target_row in zip(predictions, targets):
         for p, t in zip(row, target_row):

@@ -36,18 +36,27 @@ HIDDEN_ACTIVATIONS = {
     "linear": (activations._linear, lambda dvalues, values: activations._linear_backward(dvalues), "outputs"),
 }
 
+def _sparse(targets):
+    """True for class labels, False for one-hot rows (targets already checked)."""
+    return not isinstance(targets[0], (list, tuple))
+
+
+def _cross_entropy(outputs, targets):
+    return losses._categorical_cross_entropy(outputs, targets, _sparse(targets))
+
+
 # What each task puts on the last layer, and the loss it minimises.
 TASKS = {
-    "classification": (activations._softmax, losses.categorical_cross_entropy),
-    "binary": (activations._sigmoid, losses.binary_cross_entropy),
-    "regression": (activations._linear, losses.mean_squared_error),
+    "classification": (activations._softmax, _cross_entropy),
+    "binary": (activations._sigmoid, losses._binary_cross_entropy),
+    "regression": (activations._linear, losses._mean_squared_error),
 }
 
 OPTIMIZERS = {
-    "sgd": optimizers.sgd,
-    "adagrad": optimizers.adagrad,
-    "rmsprop": optimizers.rmsprop,
-    "adam": optimizers.adam,
+    "sgd": optimizers._sgd,
+    "adagrad": optimizers._adagrad,
+    "rmsprop": optimizers._rmsprop,
+    "adam": optimizers._adam,
 }
 
 FILE_FORMAT = "twinnet-model"
@@ -75,11 +84,14 @@ def _check_targets(func, model, targets, n_samples):
 
 
 def _check_training(func, optimizer, state, hyperparameters, seed):
-    """Check the optimizer's name, state and hyperparameters, and a seed, before any work starts."""
+    """Check the optimizer's name, state and hyperparameters, and a seed, before any work starts.
+
+    Returns the hyperparameters with the optimizer's defaults filled in.
+    """
     _checks.choice(func, "optimizer", optimizer, OPTIMIZERS)
-    _checks.hyperparameters(func, hyperparameters, optimizers.DEFAULTS[optimizer])
     _checks.iterations(func, state)
     _checks.seed(func, "seed", seed)
+    return _checks.hyperparameters(func, hyperparameters, optimizers.DEFAULTS[optimizer])
 
 
 def _layer_seed(seed, index):
@@ -205,10 +217,10 @@ def _accuracy(model, outputs, targets, precision=None):
     as the classic book has it.
     """
     if model["task"] == "classification":
-        return losses.accuracy(outputs, targets)
+        return losses._accuracy(outputs, targets, _sparse(targets))
     if model["task"] == "binary":
-        return losses.binary_accuracy(outputs, targets)
-    return losses.regression_accuracy(outputs, targets, _std(targets) / 250 if precision is None else precision)
+        return losses._binary_accuracy(outputs, targets)
+    return losses._regression_accuracy(outputs, targets, _std(targets) / 250 if precision is None else precision)
 
 
 def backward(model, cache, targets):
@@ -234,11 +246,11 @@ def _backward(model, cache, targets):
     outputs = cache[-1]["a"]
     # The output layer's activation and loss differentiate together.
     if model["task"] == "classification":
-        dz = losses.softmax_cross_entropy_backward(outputs, targets)
+        dz = losses._softmax_cross_entropy_backward(outputs, targets, _sparse(targets))
     elif model["task"] == "binary":
-        dz = activations._sigmoid_backward(losses.binary_cross_entropy_backward(outputs, targets), outputs)
+        dz = activations._sigmoid_backward(losses._binary_cross_entropy_backward(outputs, targets), outputs)
     else:
-        dz = activations._linear_backward(losses.mean_squared_error_backward(outputs, targets))
+        dz = activations._linear_backward(losses._mean_squared_error_backward(outputs, targets))
     grads = {}
     for i in reversed(range(len(cache))):
         # The first layer's inputs are the data: nothing needs their gradient.
@@ -270,7 +282,7 @@ def train_step(model, inputs, targets, optimizer="adam", state=None, hyperparame
     """
     model, inputs = _check_inputs("train_step", model, inputs)
     targets = _check_targets("train_step", model, targets, len(inputs))
-    _check_training("train_step", optimizer, state, hyperparameters, seed)
+    hyperparameters = _check_training("train_step", optimizer, state, hyperparameters, seed)
     return _train_step(model, inputs, targets, optimizer, state, hyperparameters, seed)
 
 
@@ -283,7 +295,8 @@ def _train_step(model, inputs, targets, optimizer, state, hyperparameters, seed)
     metrics = {"loss": data_loss + penalty, "data_loss": data_loss, "regularisation": penalty,
                "accuracy": _accuracy(model, outputs, targets)}
     grads = _backward(model, cache, targets)
-    params, state = OPTIMIZERS[optimizer](model["params"], grads, state, hyperparameters)
+    iterations = 0 if state is None else state["iterations"]
+    params, state = OPTIMIZERS[optimizer](model["params"], grads, state, hyperparameters, iterations)
     return {**model, "params": params}, state, metrics
 
 
@@ -304,7 +317,7 @@ def train_epoch(model, inputs, targets, optimizer="adam", state=None, hyperparam
     targets = _check_targets("train_epoch", model, targets, len(inputs))
     n_samples = len(inputs)
     batch_size = n_samples if batch_size is None else _checks.count("train_epoch", "batch_size", batch_size)
-    _check_training("train_epoch", optimizer, state, hyperparameters, seed)
+    hyperparameters = _check_training("train_epoch", optimizer, state, hyperparameters, seed)
     epoch = _checks.integer("train_epoch", "epoch", epoch)
     if batch_size >= n_samples:
         order = list(range(n_samples))

@@ -61,6 +61,11 @@ def sgd(params, grads, state=None, hyperparameters=None):
     """
     params, grads, hp, iterations = _checks.optimizer_inputs("sgd", params, grads, state, hyperparameters,
                                                             DEFAULTS["sgd"])
+    return _sgd(params, grads, state, hp, iterations)
+
+
+def _sgd(params, grads, state, hp, iterations):
+    # sgd itself, for callers that have checked its arguments (the network).
     lr = _learning_rate(hp, iterations)
     momentum = hp["momentum"]
     new_params, new_state = {}, {"iterations": iterations + 1}
@@ -90,6 +95,11 @@ def adagrad(params, grads, state=None, hyperparameters=None):
     """
     params, grads, hp, iterations = _checks.optimizer_inputs("adagrad", params, grads, state, hyperparameters,
                                                             DEFAULTS["adagrad"])
+    return _adagrad(params, grads, state, hp, iterations)
+
+
+def _adagrad(params, grads, state, hp, iterations):
+    # adagrad itself, for callers that have checked its arguments (the network).
     lr, epsilon = _learning_rate(hp, iterations), hp["epsilon"]
     caches = _slots("adagrad", state, "caches", params)
     new_params, new_state = {}, {"iterations": iterations + 1, "caches": {}}
@@ -112,6 +122,11 @@ def rmsprop(params, grads, state=None, hyperparameters=None):
     """
     params, grads, hp, iterations = _checks.optimizer_inputs("rmsprop", params, grads, state, hyperparameters,
                                                             DEFAULTS["rmsprop"])
+    return _rmsprop(params, grads, state, hp, iterations)
+
+
+def _rmsprop(params, grads, state, hp, iterations):
+    # rmsprop itself, for callers that have checked its arguments (the network).
     lr, epsilon, rho = _learning_rate(hp, iterations), hp["epsilon"], hp["rho"]
     caches = _slots("rmsprop", state, "caches", params)
     new_params, new_state = {}, {"iterations": iterations + 1, "caches": {}}
@@ -135,6 +150,11 @@ def adam(params, grads, state=None, hyperparameters=None):
     """
     params, grads, hp, iterations = _checks.optimizer_inputs("adam", params, grads, state, hyperparameters,
                                                             DEFAULTS["adam"])
+    return _adam(params, grads, state, hp, iterations)
+
+
+def _adam(params, grads, state, hp, iterations):
+    # adam itself, for callers that have checked its arguments (the network).
     lr, epsilon, beta1, beta2 = _learning_rate(hp, iterations), hp["epsilon"], hp["beta1"], hp["beta2"]
     # m and v start at zero, so early averages are too small; dividing by
     # 1 - beta**t undoes that, and matters less and less as t grows.

@@ -46,6 +46,11 @@ def categorical_cross_entropy(predictions, targets):
     Probabilities are clipped to [1e-7, 1 - 1e-7] so the loss stays finite.
     """
     predictions, targets, sparse = _class_targets("categorical_cross_entropy", predictions, targets)
+    return _categorical_cross_entropy(predictions, targets, sparse)
+
+
+def _categorical_cross_entropy(predictions, targets, sparse):
+    # categorical_cross_entropy itself, for callers that have checked its arguments (the network).
     n_samples = predictions.shape[0]
     if sparse:
         # Fancy indexing picks predictions[i, targets[i]] for every i at once.
@@ -89,6 +94,11 @@ def softmax_cross_entropy_backward(probabilities, targets):
     same numbers (away from the clip), with far more arithmetic.
     """
     probabilities, targets, sparse = _class_targets("softmax_cross_entropy_backward", probabilities, targets)
+    return _softmax_cross_entropy_backward(probabilities, targets, sparse)
+
+
+def _softmax_cross_entropy_backward(probabilities, targets, sparse):
+    # softmax_cross_entropy_backward itself, for callers that have checked its arguments (the network).
     n_samples = probabilities.shape[0]
     if sparse:
         # Subtracting a one-hot row only touches the true class: do just that.
@@ -109,6 +119,11 @@ def binary_cross_entropy(predictions, targets):
         loss = mean over every element of -(t * log(clip(p)) + (1 - t) * log(1 - clip(p)))
     """
     predictions, targets = _same_shape_targets("binary_cross_entropy", predictions, targets)
+    return _binary_cross_entropy(predictions, targets)
+
+
+def _binary_cross_entropy(predictions, targets):
+    # binary_cross_entropy itself, for callers that have checked its arguments (the network).
     p = _clip(predictions)
     return float(-np.mean(targets * np.log(p) + (1 - targets) * np.log(1 - p)))
 
@@ -122,6 +137,11 @@ def binary_cross_entropy_backward(predictions, targets):
         dinputs = -(t / clip(p) - (1 - t) / (1 - clip(p))) / (n_samples * n_outputs)
     """
     predictions, targets = _same_shape_targets("binary_cross_entropy_backward", predictions, targets)
+    return _binary_cross_entropy_backward(predictions, targets)
+
+
+def _binary_cross_entropy_backward(predictions, targets):
+    # binary_cross_entropy_backward itself, for callers that have checked its arguments (the network).
     p = _clip(predictions)
     return -(targets / p - (1 - targets) / (1 - p)) / predictions.size
 
@@ -134,6 +154,11 @@ def mean_squared_error(predictions, targets):
         loss = mean over every element of (targets - predictions)**2
     """
     predictions, targets = _same_shape_targets("mean_squared_error", predictions, targets)
+    return _mean_squared_error(predictions, targets)
+
+
+def _mean_squared_error(predictions, targets):
+    # mean_squared_error itself, for callers that have checked its arguments (the network).
     return float(np.mean((targets - predictions) ** 2))
 
 
@@ -146,6 +171,11 @@ def mean_squared_error_backward(predictions, targets):
         dinputs = -2 * (targets - predictions) / (n_samples * n_outputs)
     """
     predictions, targets = _same_shape_targets("mean_squared_error_backward", predictions, targets)
+    return _mean_squared_error_backward(predictions, targets)
+
+
+def _mean_squared_error_backward(predictions, targets):
+    # mean_squared_error_backward itself, for callers that have checked its arguments (the network).
     return -2 * (targets - predictions) / predictions.size
 
 
@@ -184,6 +214,11 @@ def accuracy(predictions, targets):
     A one-hot row's label is its arg-max. Ties go to the first largest class.
     """
     predictions, targets, sparse = _class_targets("accuracy", predictions, targets)
+    return _accuracy(predictions, targets, sparse)
+
+
+def _accuracy(predictions, targets, sparse):
+    # accuracy itself, for callers that have checked its arguments (the network).
     labels = targets if sparse else np.argmax(targets, axis=1)
     return float(np.mean(np.argmax(predictions, axis=1) == labels))
 
@@ -197,6 +232,11 @@ def binary_accuracy(predictions, targets):
         accuracy = mean over every element of ((p > 0.5) == t)
     """
     predictions, targets = _same_shape_targets("binary_accuracy", predictions, targets)
+    return _binary_accuracy(predictions, targets)
+
+
+def _binary_accuracy(predictions, targets):
+    # binary_accuracy itself, for callers that have checked its arguments (the network).
     return float(np.mean((predictions > 0.5) == targets))
 
 
@@ -212,6 +252,11 @@ def regression_accuracy(predictions, targets, precision):
     """
     predictions, targets = _same_shape_targets("regression_accuracy", predictions, targets)
     precision = _checks.non_negative("regression_accuracy", "precision", precision)
+    return _regression_accuracy(predictions, targets, precision)
+
+
+def _regression_accuracy(predictions, targets, precision):
+    # regression_accuracy itself, for callers that have checked its arguments (the network).
     return float(np.mean(np.abs(predictions - targets) < precision))
 
 
