@@ -140,7 +140,7 @@ def _attempt(operation, function, style, kwargs, timeout):
     return expected, got, "", []
 
 
-def check(function, name, style=None, max_examples=200, timeout=5.0, seed=None):
+def check(function, name, style=None, max_examples=200, timeout=5.0):
     """Test ``function`` against the reference for the operation ``name``; return a Report."""
     from hypothesis import HealthCheck, find as hypothesis_find, settings
     from hypothesis.errors import NoSuchExample
@@ -158,10 +158,9 @@ def check(function, name, style=None, max_examples=200, timeout=5.0, seed=None):
         return bool(_attempt(operation, function, style, kwargs, timeout)[2])
 
     options = settings(max_examples=max_examples, database=None, deadline=None,
-                       suppress_health_check=list(HealthCheck), derandomize=seed is not None)
+                       suppress_health_check=list(HealthCheck))
     try:
-        smallest = hypothesis_find(operation.strategy(), disagrees, settings=options,
-                                   random=None if seed is None else __import__("random").Random(seed))
+        smallest = hypothesis_find(operation.strategy(), disagrees, settings=options)
     except NoSuchExample:
         return Report(name, style, counted["examples"], True)
     expected, got, problem, details = _attempt(operation, function, style, smallest, timeout)
