@@ -111,7 +111,8 @@ def test_saved_by_one_twin_evaluates_the_same_in_the_other(tmp_path):
 @pytest.mark.parametrize("argv, message", [
     (["--epochs", "-1"], "argument --epochs: expected an integer >= 0, got '-1'"),
     (["--epochs", "ten"], "argument --epochs: expected an integer, got 'ten'"),
-    (["--lr", "0"], "argument --lr: expected a number > 0, got '0'"),
+    (["--lr", "0"], "argument --lr: expected a finite number > 0, got '0'"),
+    (["--lr", "nan"], "argument --lr: expected a finite number > 0, got 'nan'"),
     (["--dropout", "1"], "argument --dropout: expected a fraction in [0, 1), got '1'"),
     (["--data", "mnist2"], "argument --data: invalid choice: 'mnist2'"),
     (["--hidden", "0"], "argument --hidden: expected an integer >= 1, got '0'"),

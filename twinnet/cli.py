@@ -13,6 +13,7 @@
 import argparse
 import importlib.util
 import json
+import math
 import sys
 
 from twinnet import __version__, datasets, registry
@@ -48,49 +49,27 @@ def command_list(args):
 # ---------------------------------------------------------------- train
 
 
-def _count(text):
-    value = _integer(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text!r}")
-    return value
+def _flag_value(kind, parse, accept, expected):
+    """A converter for argparse: parse the text, then check the value, each failure in one line."""
+
+    def convert(text):
+        try:
+            value = parse(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {kind}, got {text!r}") from None
+        if not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return convert
 
 
-def _integer(text):
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-
-
-def _epochs(text):
-    value = _integer(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}")
-    return value
-
-
-def _non_negative(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not value >= 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
-
-
-def _positive(text):
-    value = _non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
-    return value
-
-
-def _rate(text):
-    value = _non_negative(text)
-    if value >= 1:
-        raise argparse.ArgumentTypeError(f"expected a fraction in [0, 1), got {text!r}")
-    return value
+_integer = _flag_value("an integer", int, lambda value: True, "an integer")
+_count = _flag_value("an integer", int, lambda value: value >= 1, "an integer >= 1")
+_epochs = _flag_value("an integer", int, lambda value: value >= 0, "an integer >= 0")
+_non_negative = _flag_value("a number", float, lambda value: 0 <= value < math.inf, "a finite number >= 0")
+_positive = _flag_value("a number", float, lambda value: 0 < value < math.inf, "a finite number > 0")
+_rate = _flag_value("a number", float, lambda value: 0 <= value < 1, "a fraction in [0, 1)")
 
 
 def add_train_parser(commands):
