@@ -30,6 +30,15 @@ def _one_hot(label, n_classes):
     return [1.0 if j == label else 0.0 for j in range(n_classes)]
 
 
+def _mean_over_elements(term, predictions, targets):
+    """The mean of term(p, t) over every element: the loop that every elementwise loss shares."""
+    total = 0.0
+    for row, target_row in zip(predictions, targets):
+        for p, t in zip(row, target_row):
+            total += term(p, t)
+    return total / (len(predictions) * len(predictions[0]))
+
+
 def _same_shape_targets(func, predictions, targets):
     _checks.matrix(func, "predictions", predictions)
     _checks.matrix(func, "targets", targets)
@@ -126,12 +135,12 @@ def binary_cross_entropy(predictions, targets):
 
 def _binary_cross_entropy(predictions, targets):
     # binary_cross_entropy itself, for callers that have checked its arguments (the network).
-    total = 0.0
-    for row, target_row in zip(predictions, targets):
-        for p, t in zip(row, target_row):
-            p = _clip(p)
-            total -= t * math.log(p) + (1.0 - t) * math.log(1.0 - p)
-    return total / (len(predictions) * len(predictions[0]))
+    return _mean_over_elements(_binary_cross_entropy_term, predictions, targets)
+
+
+def _binary_cross_entropy_term(p, t):
+    p = _clip(p)
+    return -(t * math.log(p) + (1.0 - t) * math.log(1.0 - p))
 
 
 def binary_cross_entropy_backward(predictions, targets):
@@ -169,11 +178,7 @@ def mean_squared_error(predictions, targets):
 
 def _mean_squared_error(predictions, targets):
     # mean_squared_error itself, for callers that have checked its arguments (the network).
-    total = 0.0
-    for row, target_row in zip(predictions, targets):
-        for p, t in zip(row, target_row):
-            total += (t - p) ** 2
-    return total / (len(predictions) * len(predictions[0]))
+    return _mean_over_elements(lambda p, t: (t - p) ** 2, predictions, targets)
 
 
 def mean_squared_error_backward(predictions, targets):
@@ -203,11 +208,7 @@ def mean_absolute_error(predictions, targets):
         loss = mean over every element of |targets - predictions|
     """
     _same_shape_targets("mean_absolute_error", predictions, targets)
-    total = 0.0
-    for row, target_row in zip(predictions, targets):
-        for p, t in zip(row, target_row):
-            total += abs(t - p)
-    return total / (len(predictions) * len(predictions[0]))
+    return _mean_over_elements(lambda p, t: abs(t - p), predictions, targets)
 
 
 def _sign(x):
@@ -276,12 +277,7 @@ def binary_accuracy(predictions, targets):
 
 def _binary_accuracy(predictions, targets):
     # binary_accuracy itself, for callers that have checked its arguments (the network).
-    correct = 0
-    for row, target_row in zip(predictions, targets):
-        for p, t in zip(row, target_row):
-            if (1.0 if p > 0.5 else 0.0) == t:
-                correct += 1
-    return correct / (len(predictions) * len(predictions[0]))
+    return _mean_over_elements(lambda p, t: float((p > 0.5) == t), predictions, targets)
 
 
 def regression_accuracy(predictions, targets, precision):
@@ -301,12 +297,7 @@ def regression_accuracy(predictions, targets, precision):
 
 def _regression_accuracy(predictions, targets, precision):
     # regression_accuracy itself, for callers that have checked its arguments (the network).
-    close = 0
-    for row, target_row in zip(predictions, targets):
-        for p, t in zip(row, target_row):
-            if abs(p - t) < precision:
-                close += 1
-    return close / (len(predictions) * len(predictions[0]))
+    return _mean_over_elements(lambda p, t: float(abs(p - t) < precision), predictions, targets)
 
 
 def _flat(values, ndim):
