@@ -178,7 +178,9 @@ def mean_squared_error(predictions, targets):
 
 def _mean_squared_error(predictions, targets):
     # mean_squared_error itself, for callers that have checked its arguments (the network).
-    return _mean_over_elements(lambda p, t: (t - p) ** 2, predictions, targets)
+    # (t - p) * (t - p), not ** 2: on overflow Python's ** raises, while * gives
+    # inf, as NumPy does, so a diverging run ends the same way in both twins.
+    return _mean_over_elements(lambda p, t: (t - p) * (t - p), predictions, targets)
 
 
 def mean_squared_error_backward(predictions, targets):

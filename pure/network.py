@@ -207,7 +207,7 @@ def _loss(model, outputs, targets):
 def _std(targets):
     values = [t for row in targets for t in row]
     mean = sum(values) / len(values)
-    return math.sqrt(sum((t - mean) ** 2 for t in values) / len(values))
+    return math.sqrt(sum((t - mean) * (t - mean) for t in values) / len(values))
 
 
 def _accuracy(model, outputs, targets, precision=None):

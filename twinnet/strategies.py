@@ -469,7 +469,10 @@ def optimizer_choices():
 
 
 def small_hyperparameters():
-    return st.one_of(st.none(), st.fixed_dictionaries({"lr": floats(0.0, 0.1)}))
+    # Always a small learning rate: the defaults of sgd and adagrad (lr 1.0) can
+    # make a random regression network diverge to inf within a few steps, and a
+    # comparison of infinities says nothing about the arithmetic.
+    return st.fixed_dictionaries({"lr": floats(0.0, 0.1)})
 
 
 @st.composite
