@@ -9,6 +9,8 @@ name with the same checks, and both raise the same exception types:
 - ``ValueError`` when the kinds are right but the shape, length or range is not.
 """
 
+import functools
+import inspect
 import numbers
 import os
 from itertools import chain
@@ -110,12 +112,10 @@ def matrix(func, name, value):
 
 
 def vector_or_matrix(func, name, value):
-    """Check a vector or a matrix of numbers; return how many dimensions it has."""
+    """Check a vector or a matrix of numbers; return it."""
     if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
-        matrix(func, name, value)
-        return 2
-    vector(func, name, value)
-    return 1
+        return matrix(func, name, value)
+    return vector(func, name, value)
 
 
 def shape(value):
@@ -123,6 +123,15 @@ def shape(value):
     if isinstance(value[0], (list, tuple)):
         return (len(value), len(value[0]))
     return (len(value),)
+
+
+# The sides of an array a size relation can name.
+SIDES = ("rows", "columns", "values")
+
+
+def dimension(value, side):
+    """The number of rows, columns or values (a vector's length) of a checked array."""
+    return len(value[0]) if side == "columns" else len(value)
 
 
 def same_shape(func, first_name, first, second_name, second):
@@ -153,11 +162,7 @@ def labels(func, name, value, n_samples, n_classes):
 
 
 def class_targets(func, name, value, n_samples, n_classes):
-    """Check class targets: ``n_samples`` sparse labels, or one-hot rows ``(n_samples, n_classes)``.
-
-    Returns ``(targets, is_sparse)``: the checked targets, and True when the
-    targets are sparse labels, False for one-hot rows.
-    """
+    """Check class targets: ``n_samples`` sparse labels, or one-hot rows ``(n_samples, n_classes)``."""
     if isinstance(value, (list, tuple)) and value and isinstance(value[0], (list, tuple)):
         matrix(func, name, value)
         if shape(value) != (n_samples, n_classes):
@@ -167,8 +172,8 @@ def class_targets(func, name, value, n_samples, n_classes):
             for target in row:
                 if not 0 <= target <= 1:
                     fail(ValueError, func, f"{name} expected one-hot values in [0, 1], got {target!r}")
-        return value, False
-    return labels(func, name, value, n_samples, n_classes), True
+        return value
+    return labels(func, name, value, n_samples, n_classes)
 
 
 def targets(func, name, value, predictions):
@@ -179,7 +184,7 @@ def targets(func, name, value, predictions):
 def task_targets(func, name, value, task, n_samples, n_outputs):
     """Check a network's targets: class targets for classification, else a matrix ``(n_samples, n_outputs)``."""
     if task == "classification":
-        return class_targets(func, name, value, n_samples, n_outputs)[0]
+        return class_targets(func, name, value, n_samples, n_outputs)
     matrix(func, name, value)
     if shape(value) != (n_samples, n_outputs):
         fail(ValueError, func, f"{name} expected shape {(n_samples, n_outputs)}, got shape {shape(value)}")
@@ -230,6 +235,11 @@ def choice(func, name, value, options):
     if value not in options:
         fail(ValueError, func, f"{name} expected one of {', '.join(options)}, got {value!r}")
     return value
+
+
+def one_of(options):
+    """A spec for ``takes``: the argument must be one of ``options`` (by name)."""
+    return lambda func, name, value, arguments: choice(func, name, value, options)
 
 
 # Where each hyperparameter must lie: low <= value < high.
@@ -292,11 +302,29 @@ def named_arrays(func, name, value, like=None):
     return value
 
 
-def optimizer_inputs(func, params, grads, state, hyperparameters_, defaults):
-    """Check an optimizer's arguments; return (params, grads, hyperparameters, iterations)."""
-    named_arrays(func, "params", params)
-    named_arrays(func, "grads", grads, like=params)
-    return params, grads, hyperparameters(func, hyperparameters_, defaults), iterations(func, state)
+def merged_with(defaults):
+    """A spec for ``takes``: None or a dict of hyperparameters, checked and merged over ``defaults``."""
+    return lambda func, name, value, arguments: hyperparameters(func, value, defaults)
+
+
+def previous_state(*slots, when=None):
+    """A spec for ``takes``: None, or the state a previous step returned.
+
+    Its step counter is checked, and each per-parameter slot (``"momentums"``,
+    ``"caches"``) against the checked ``params``; with ``when``, the name of a
+    hyperparameter checked before, the slots only where that is not 0 (SGD keeps
+    momentums only with a momentum). Returns the state with its checked values.
+    """
+    def check(func, name, value, arguments):
+        count_ = iterations(func, value)
+        if value is None:
+            return None
+        checked = {**value, "iterations": count_}
+        if when is None or arguments["hyperparameters"][when]:
+            for slot in slots:
+                checked[slot] = state_slots(func, value, slot, arguments["params"])
+        return checked
+    return check
 
 
 def state_slots(func, state, key, params):
@@ -313,20 +341,23 @@ def path(func, name, value):
     return os.fspath(value)
 
 
+def layer_sizes(func, name, value):
+    """Check a network's layer sizes: at least 2 counts, inputs first; return them as a list of ints."""
+    if is_number(value):
+        fail(ValueError, func, f"{name} expected a list of layer sizes such as [2, 64, 3], got {describe(value)}")
+    if not isinstance(value, (list, tuple)):
+        fail(TypeError, func, f"{name} expected a list of layer sizes such as [2, 64, 3], got {describe(value)}")
+    if len(value) < 2:
+        fail(ValueError, func, f"{name} expected at least 2 sizes (inputs and outputs), got {len(value)}")
+    return [count(func, name, size) for size in value]
+
+
 MODEL_KEYS = ("sizes", "activation", "task", "dropout", "l1", "l2")
 
 
 def model_settings(func, model, activations, tasks):
     """Check a model's settings (everything but its parameters)."""
-    sizes = model["sizes"]
-    if is_number(sizes):
-        fail(ValueError, func, f"sizes expected a list of layer sizes such as [2, 64, 3], got {describe(sizes)}")
-    if not isinstance(sizes, (list, tuple)):
-        fail(TypeError, func, f"sizes expected a list of layer sizes such as [2, 64, 3], got {describe(sizes)}")
-    if len(sizes) < 2:
-        fail(ValueError, func, f"sizes expected at least 2 sizes (inputs and outputs), got {len(sizes)}")
-    for size in sizes:
-        count(func, "sizes", size)
+    layer_sizes(func, "sizes", model["sizes"])
     choice(func, "activation", model["activation"], activations)
     choice(func, "task", model["task"], tasks)
     rate(func, "dropout", model["dropout"])
@@ -395,6 +426,67 @@ def masks(func, value, n_layers):
     return value
 
 
+def model_among(activations, tasks):
+    """A spec for ``takes``: a whole model (see ``model``) whose activation and task are among these names."""
+    return lambda func, name, value, arguments: model(func, value, activations, tasks)
+
+
+def network_inputs(func, name, value, model_):
+    """Check a batch for a checked model: a matrix with a column per input of the model."""
+    value = matrix(func, name, value)
+    length(func, name, dimension(value, "columns"), model_["sizes"][0], "columns (the model's inputs)")
+    return value
+
+
+def network_outputs(func, name, value, model_):
+    """Check a batch of outputs for a checked model: a matrix with a column per output of the model."""
+    value = matrix(func, name, value)
+    length(func, name, dimension(value, "columns"), model_["sizes"][-1], "columns (the model's outputs)")
+    return value
+
+
+def network_cache(func, name, value, model_):
+    """Check a forward pass's cache for a checked model (see ``cache``)."""
+    return cache(func, value, len(model_["sizes"]) - 1)
+
+
+def network_masks(func, name, value, model_):
+    """Check dropout masks for a checked model (see ``masks``): None becomes a None per layer."""
+    return masks(func, value, len(model_["sizes"]) - 1)
+
+
+def network_targets(batch):
+    """A spec for ``takes``: targets for the task of the argument ``model``, one per row of the argument
+    ``batch`` (for a cache, one per row of its last layer's outputs); see ``task_targets``."""
+    def check(func, name, value, arguments):
+        model_, rows = arguments["model"], arguments[batch]
+        n_samples = len(rows[-1]["a"]) if batch == "cache" else len(rows)
+        return task_targets(func, name, value, model_["task"], n_samples, model_["sizes"][-1])
+    return check
+
+
+def state_for_optimizer(states):
+    """A spec for ``takes``: None, or the state that a previous step of the optimizer the argument
+    ``optimizer`` names returned, for the params of the argument ``model``.
+
+    The step counter is checked under the function's own name; the rest by that optimizer's
+    spec in ``states``, under the optimizer's name, as the optimizer itself checks it (which
+    reads the checked ``hyperparameters``). Returns the checked state.
+    """
+    def check(func, name, value, arguments):
+        iterations(func, value)
+        optimizer = arguments["optimizer"]
+        settings = {"params": arguments["model"]["params"], "hyperparameters": arguments["hyperparameters"]}
+        return states[optimizer](optimizer, name, value, settings)
+    return check
+
+
+def hyperparameters_for(defaults):
+    """A spec for ``takes``: hyperparameters for the optimizer the argument ``optimizer`` names,
+    merged with that optimizer's entry in ``defaults`` (see ``hyperparameters``)."""
+    return lambda func, name, value, arguments: hyperparameters(func, value, defaults[arguments["optimizer"]])
+
+
 def dtype(func, name, value):
     """Check a floating-point type name: "float64" or "float32"."""
     return choice(func, name, value, ("float64", "float32"))
@@ -403,3 +495,127 @@ def dtype(func, name, value):
 def limit(func, name, value):
     """Check an optional count: None (everything) or an int >= 1."""
     return None if value is None else count(func, name, value)
+
+
+def flag(func, name, value):
+    """Check a switch: True or False."""
+    if not isinstance(value, bool):
+        fail(TypeError, func, f"{name} expected True or False, got {describe(value)}")
+    return value
+
+
+# The kinds a spec can name. "targets" and "arrays" can be checked for another argument
+# ("targets for predictions"; "arrays for params": the same names and shapes as params),
+# and so are a network's "inputs", "outputs", "cache" and "masks" ("inputs for model").
+KINDS = {
+    "number": number,
+    "non-negative": non_negative,
+    "vector": vector,
+    "matrix": matrix,
+    "vector or matrix": vector_or_matrix,
+    "arrays": named_arrays,
+    "targets": targets,
+    "int": integer,
+    "seed": seed,
+    "count": count,
+    "shape": shape_argument,
+    "rate": rate,
+    "path": path,
+    "dtype": dtype,
+    "limit": limit,
+    "flag": flag,
+    "layer sizes": layer_sizes,
+    "inputs": network_inputs,
+    "outputs": network_outputs,
+    "cache": network_cache,
+    "masks": network_masks,
+}
+
+
+# ---------------------------------------------------------------- declared checks
+# An operation declares how each argument is checked, once, above its body:
+#
+#     @_checks.takes(dvalues="matrix", inputs="matrix like dvalues")
+#     def relu_backward(dvalues, inputs):
+#         ...the formula, nothing else...
+#
+# The same spellings mean the same checks in both twins. A spec is a string,
+#
+#     KIND                          "matrix", "vector", "number", "count", ...
+#     KIND like ARG                 ... with the shape of the (checked) argument ARG
+#     KIND for ARG                  a kind that depends on ARG ("targets for predictions")
+#     ..., SIDE = SIDE of ARG (WHY) a size another argument implies; SIDE is rows,
+#                                   columns or values (a vector's length); WHY, the
+#                                   words the error message gives (default "the SIDE of ARG")
+#
+# or a function (func, name, value, arguments) -> value for what words cannot say.
+# Arguments are checked in the order they are declared; a check returns the value
+# the body receives (the vectorized twin turns lists into arrays there).
+# The function without its checks stays reachable as ``function.unchecked``, for
+# callers that have checked its arguments already (the network's inner loop).
+
+
+def takes(**specs):
+    """Declare the checks of a function's arguments: ``@takes(name=spec, ...)``."""
+    def decorate(function):
+        signature = inspect.signature(function)
+        name = function.__name__
+        checks = [(argument, _parse(name, argument, spec)) for argument, spec in specs.items()]
+        unknown = [argument for argument, _ in checks if argument not in signature.parameters]
+        if unknown:
+            raise TypeError(f"takes: {name} has no argument {unknown[0]!r}")
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            arguments = signature.bind(*args, **kwargs)
+            arguments.apply_defaults()
+            values = arguments.arguments
+            for argument, check in checks:
+                values[argument] = check(name, argument, values[argument], values)
+            return function(*arguments.args, **arguments.kwargs)
+
+        checked.unchecked = function
+        return checked
+    return decorate
+
+
+def _parse(func, argument, spec):
+    """Turn one declared spec into a check (func, name, value, arguments) -> value."""
+    if callable(spec):
+        return spec
+    kind, *relations = [part.strip() for part in spec.split(",")]
+    words = kind.split()
+    if kind in KINDS:
+        joined, other = None, None
+    elif len(words) == 3 and words[1] in ("like", "for"):
+        kind, joined, other = words
+    else:
+        raise TypeError(f"takes: {func}'s {argument} has a spec it cannot read: {spec!r}")
+    if kind not in KINDS:
+        raise TypeError(f"takes: {func}'s {argument} names no kind of check: {kind!r}")
+    sizes = [_parse_size(func, argument, relation) for relation in relations]
+
+    def check(func, name, value, arguments):
+        if joined == "for":
+            value = KINDS[kind](func, name, value, arguments[other])
+        else:
+            value = KINDS[kind](func, name, value)
+        if joined == "like":
+            same_shape(func, other, arguments[other], name, value)
+        for side, other_side, other_name, why in sizes:
+            length(func, name, dimension(value, side), dimension(arguments[other_name], other_side),
+                   f"{side} ({why})")
+        return value
+    return check
+
+
+def _parse_size(func, argument, relation):
+    """'rows = columns of a (the columns of a)' -> ('rows', 'columns', 'a', 'the columns of a')."""
+    why = None
+    if relation.endswith(")") and " (" in relation:
+        relation, why = relation[:-1].split(" (", 1)
+    words = relation.split()
+    if len(words) != 5 or words[1] != "=" or words[3] != "of" or not {words[0], words[2]} <= set(SIDES):
+        raise TypeError(f"takes: {func}'s {argument} has a size it cannot read: {relation!r}")
+    side, _, other_side, _, other = words
+    return side, other_side, other, why or f"the {other_side} of {other}"

@@ -11,12 +11,7 @@ import math
 from pure import _checks
 
 
-def _same_shape_as_dvalues(func, dvalues, name, values):
-    _checks.matrix(func, "dvalues", dvalues)
-    _checks.matrix(func, name, values)
-    _checks.same_shape(func, "dvalues", dvalues, name, values)
-
-
+@_checks.takes(inputs="matrix")
 def step(inputs):
     """The step function of the first perceptrons: 1 where the input is positive, else 0.
 
@@ -27,10 +22,10 @@ def step(inputs):
     It has no useful gradient (0 almost everywhere), which is why networks
     trained by backpropagation use the smooth functions below instead.
     """
-    _checks.matrix("step", "inputs", inputs)
     return [[1.0 if x > 0 else 0.0 for x in row] for row in inputs]
 
 
+@_checks.takes(inputs="matrix")
 def linear(inputs):
     """The identity: outputs equal inputs. Used on the last layer of a regression.
 
@@ -38,15 +33,10 @@ def linear(inputs):
 
         linear(x) = x
     """
-    _checks.matrix("linear", "inputs", inputs)
-    return _linear(inputs)
-
-
-def _linear(inputs):
-    # linear itself, for callers that have checked its arguments (the network).
     return [[float(x) for x in row] for row in inputs]
 
 
+@_checks.takes(dvalues="matrix")
 def linear_backward(dvalues):
     """Gradient of the identity: the upstream gradient passes through unchanged.
 
@@ -54,15 +44,10 @@ def linear_backward(dvalues):
 
         dinputs = dvalues * 1
     """
-    _checks.matrix("linear_backward", "dvalues", dvalues)
-    return _linear_backward(dvalues)
-
-
-def _linear_backward(dvalues):
-    # linear_backward itself, for callers that have checked its arguments (the network).
     return [[float(g) for g in row] for row in dvalues]
 
 
+@_checks.takes(inputs="matrix")
 def relu(inputs):
     """Rectified linear unit: the input where it is positive, else 0.
 
@@ -70,15 +55,10 @@ def relu(inputs):
 
         relu(x) = max(0, x)
     """
-    _checks.matrix("relu", "inputs", inputs)
-    return _relu(inputs)
-
-
-def _relu(inputs):
-    # relu itself, for callers that have checked its arguments (the network).
     return [[x if x > 0 else 0.0 for x in row] for row in inputs]
 
 
+@_checks.takes(dvalues="matrix", inputs="matrix like dvalues")
 def relu_backward(dvalues, inputs):
     """Gradient of ReLU: the upstream gradient where the input was positive, else 0.
 
@@ -87,16 +67,11 @@ def relu_backward(dvalues, inputs):
 
         dinputs = dvalues * (1 if inputs > 0 else 0)      (0 at exactly 0)
     """
-    _same_shape_as_dvalues("relu_backward", dvalues, "inputs", inputs)
-    return _relu_backward(dvalues, inputs)
-
-
-def _relu_backward(dvalues, inputs):
-    # relu_backward itself, for callers that have checked its arguments (the network).
     return [[g if x > 0 else 0.0 for g, x in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, inputs)]
 
 
+@_checks.takes(inputs="matrix", slope="number")
 def leaky_relu(inputs, slope=0.01):
     """Leaky ReLU: the input where it is positive, else the input times a small slope.
 
@@ -104,16 +79,10 @@ def leaky_relu(inputs, slope=0.01):
 
         leaky_relu(x) = x if x > 0 else slope * x
     """
-    _checks.matrix("leaky_relu", "inputs", inputs)
-    slope = _checks.number("leaky_relu", "slope", slope)
-    return _leaky_relu(inputs, slope)
-
-
-def _leaky_relu(inputs, slope=0.01):
-    # leaky_relu itself, for callers that have checked its arguments (the network).
     return [[float(x) if x > 0 else slope * x for x in row] for row in inputs]
 
 
+@_checks.takes(dvalues="matrix", inputs="matrix like dvalues", slope="number")
 def leaky_relu_backward(dvalues, inputs, slope=0.01):
     """Gradient of leaky ReLU: 1 where the input was positive, else the slope.
 
@@ -122,13 +91,6 @@ def leaky_relu_backward(dvalues, inputs, slope=0.01):
 
         dinputs = dvalues * (1 if inputs > 0 else slope)      (slope at exactly 0)
     """
-    _same_shape_as_dvalues("leaky_relu_backward", dvalues, "inputs", inputs)
-    slope = _checks.number("leaky_relu_backward", "slope", slope)
-    return _leaky_relu_backward(dvalues, inputs, slope)
-
-
-def _leaky_relu_backward(dvalues, inputs, slope=0.01):
-    # leaky_relu_backward itself, for callers that have checked its arguments (the network).
     return [[float(g) if x > 0 else slope * g for g, x in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, inputs)]
 
@@ -142,6 +104,7 @@ def _logistic(x):
     return exp_x / (1.0 + exp_x)
 
 
+@_checks.takes(inputs="matrix")
 def sigmoid(inputs):
     """The logistic sigmoid: squashes any number into (0, 1).
 
@@ -151,15 +114,10 @@ def sigmoid(inputs):
 
     Computed as exp(x) / (1 + exp(x)) for negative x, so that exp never overflows.
     """
-    _checks.matrix("sigmoid", "inputs", inputs)
-    return _sigmoid(inputs)
-
-
-def _sigmoid(inputs):
-    # sigmoid itself, for callers that have checked its arguments (the network).
     return [[_logistic(x) for x in row] for row in inputs]
 
 
+@_checks.takes(dvalues="matrix", outputs="matrix like dvalues")
 def sigmoid_backward(dvalues, outputs):
     """Gradient of the sigmoid, from its outputs s: ds/dx = s * (1 - s).
 
@@ -168,16 +126,11 @@ def sigmoid_backward(dvalues, outputs):
 
         dinputs = dvalues * outputs * (1 - outputs)
     """
-    _same_shape_as_dvalues("sigmoid_backward", dvalues, "outputs", outputs)
-    return _sigmoid_backward(dvalues, outputs)
-
-
-def _sigmoid_backward(dvalues, outputs):
-    # sigmoid_backward itself, for callers that have checked its arguments (the network).
     return [[g * s * (1.0 - s) for g, s in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, outputs)]
 
 
+@_checks.takes(inputs="matrix")
 def tanh(inputs):
     """The hyperbolic tangent: squashes any number into (-1, 1), centred on 0.
 
@@ -185,15 +138,10 @@ def tanh(inputs):
 
         tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))
     """
-    _checks.matrix("tanh", "inputs", inputs)
-    return _tanh(inputs)
-
-
-def _tanh(inputs):
-    # tanh itself, for callers that have checked its arguments (the network).
     return [[math.tanh(x) for x in row] for row in inputs]
 
 
+@_checks.takes(dvalues="matrix", outputs="matrix like dvalues")
 def tanh_backward(dvalues, outputs):
     """Gradient of tanh, from its outputs t: dt/dx = 1 - t**2.
 
@@ -202,16 +150,11 @@ def tanh_backward(dvalues, outputs):
 
         dinputs = dvalues * (1 - outputs**2)
     """
-    _same_shape_as_dvalues("tanh_backward", dvalues, "outputs", outputs)
-    return _tanh_backward(dvalues, outputs)
-
-
-def _tanh_backward(dvalues, outputs):
-    # tanh_backward itself, for callers that have checked its arguments (the network).
     return [[g * (1.0 - t * t) for g, t in zip(grad_row, row)]
             for grad_row, row in zip(dvalues, outputs)]
 
 
+@_checks.takes(inputs="matrix")
 def softmax(inputs):
     """Softmax of each row: exponentiate, then divide by the row's sum, giving probabilities.
 
@@ -222,12 +165,6 @@ def softmax(inputs):
     Subtracting the row's maximum changes nothing mathematically (it cancels in
     the fraction) but keeps every exponent <= 0, so exp never overflows.
     """
-    _checks.matrix("softmax", "inputs", inputs)
-    return _softmax(inputs)
-
-
-def _softmax(inputs):
-    # softmax itself, for callers that have checked its arguments (the network).
     outputs = []
     for row in inputs:
         largest = max(row)
@@ -237,6 +174,7 @@ def _softmax(inputs):
     return outputs
 
 
+@_checks.takes(dvalues="matrix", outputs="matrix like dvalues")
 def softmax_backward(dvalues, outputs):
     """Gradient of softmax: the Jacobian-vector product, one sample at a time.
 
@@ -248,7 +186,6 @@ def softmax_backward(dvalues, outputs):
 
         dinputs[j] = s[j] * (dvalues[j] - sum_i dvalues[i] * s[i])
     """
-    _same_shape_as_dvalues("softmax_backward", dvalues, "outputs", outputs)
     dinputs = []
     for grad_row, s_row in zip(dvalues, outputs):
         # sum_i dvalues[i] * s[i]: how much the sample's gradient leans on the

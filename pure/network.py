@@ -29,11 +29,11 @@ from pure import _checks, activations, layers, losses, optimizers, rng
 # has just computed itself. On the spiral's pure epoch the checks cost a fifth
 # of the time.
 HIDDEN_ACTIVATIONS = {
-    "relu": (activations._relu, activations._relu_backward, "inputs"),
-    "leaky_relu": (activations._leaky_relu, activations._leaky_relu_backward, "inputs"),
-    "tanh": (activations._tanh, activations._tanh_backward, "outputs"),
-    "sigmoid": (activations._sigmoid, activations._sigmoid_backward, "outputs"),
-    "linear": (activations._linear, lambda dvalues, values: activations._linear_backward(dvalues), "outputs"),
+    "relu": (activations.relu.unchecked, activations.relu_backward.unchecked, "inputs"),
+    "leaky_relu": (activations.leaky_relu.unchecked, activations.leaky_relu_backward.unchecked, "inputs"),
+    "tanh": (activations.tanh.unchecked, activations.tanh_backward.unchecked, "outputs"),
+    "sigmoid": (activations.sigmoid.unchecked, activations.sigmoid_backward.unchecked, "outputs"),
+    "linear": (activations.linear.unchecked, lambda dvalues, values: activations.linear_backward.unchecked(dvalues), "outputs"),
 }
 
 def _sparse(targets):
@@ -47,9 +47,9 @@ def _cross_entropy(outputs, targets):
 
 # What each task puts on the last layer, and the loss it minimises.
 TASKS = {
-    "classification": (activations._softmax, _cross_entropy),
-    "binary": (activations._sigmoid, losses._binary_cross_entropy),
-    "regression": (activations._linear, losses._mean_squared_error),
+    "classification": (activations.softmax.unchecked, _cross_entropy),
+    "binary": (activations.sigmoid.unchecked, losses._binary_cross_entropy),
+    "regression": (activations.linear.unchecked, losses._mean_squared_error),
 }
 
 OPTIMIZERS = {
@@ -248,9 +248,9 @@ def _backward(model, cache, targets):
     if model["task"] == "classification":
         dz = losses._softmax_cross_entropy_backward(outputs, targets, _sparse(targets))
     elif model["task"] == "binary":
-        dz = activations._sigmoid_backward(losses._binary_cross_entropy_backward(outputs, targets), outputs)
+        dz = activations.sigmoid_backward.unchecked(losses._binary_cross_entropy_backward(outputs, targets), outputs)
     else:
-        dz = activations._linear_backward(losses._mean_squared_error_backward(outputs, targets))
+        dz = activations.linear_backward.unchecked(losses._mean_squared_error_backward(outputs, targets))
     grads = {}
     for i in reversed(range(len(cache))):
         # The first layer's inputs are the data: nothing needs their gradient.

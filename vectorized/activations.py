@@ -11,13 +11,7 @@ import numpy as np
 from vectorized import _checks
 
 
-def _same_shape_as_dvalues(func, dvalues, name, values):
-    dvalues = _checks.matrix(func, "dvalues", dvalues)
-    values = _checks.matrix(func, name, values)
-    _checks.same_shape(func, "dvalues", dvalues, name, values)
-    return dvalues, values
-
-
+@_checks.takes(inputs="matrix")
 def step(inputs):
     """The step function of the first perceptrons: 1 where the input is positive, else 0.
 
@@ -28,10 +22,10 @@ def step(inputs):
     It has no useful gradient (0 almost everywhere), which is why networks
     trained by backpropagation use the smooth functions below instead.
     """
-    inputs = _checks.matrix("step", "inputs", inputs)
     return (inputs > 0).astype(inputs.dtype)
 
 
+@_checks.takes(inputs="matrix")
 def linear(inputs):
     """The identity: outputs equal inputs. Used on the last layer of a regression.
 
@@ -39,15 +33,10 @@ def linear(inputs):
 
         linear(x) = x
     """
-    inputs = _checks.matrix("linear", "inputs", inputs)
-    return _linear(inputs)
-
-
-def _linear(inputs):
-    # linear itself, for callers that have checked its arguments (the network).
     return inputs.copy()
 
 
+@_checks.takes(dvalues="matrix")
 def linear_backward(dvalues):
     """Gradient of the identity: the upstream gradient passes through unchanged.
 
@@ -55,15 +44,10 @@ def linear_backward(dvalues):
 
         dinputs = dvalues * 1
     """
-    dvalues = _checks.matrix("linear_backward", "dvalues", dvalues)
-    return _linear_backward(dvalues)
-
-
-def _linear_backward(dvalues):
-    # linear_backward itself, for callers that have checked its arguments (the network).
     return dvalues.copy()
 
 
+@_checks.takes(inputs="matrix")
 def relu(inputs):
     """Rectified linear unit: the input where it is positive, else 0.
 
@@ -71,15 +55,10 @@ def relu(inputs):
 
         relu(x) = max(0, x)
     """
-    inputs = _checks.matrix("relu", "inputs", inputs)
-    return _relu(inputs)
-
-
-def _relu(inputs):
-    # relu itself, for callers that have checked its arguments (the network).
     return np.maximum(inputs, 0)
 
 
+@_checks.takes(dvalues="matrix", inputs="matrix like dvalues")
 def relu_backward(dvalues, inputs):
     """Gradient of ReLU: the upstream gradient where the input was positive, else 0.
 
@@ -88,15 +67,10 @@ def relu_backward(dvalues, inputs):
 
         dinputs = dvalues * (1 if inputs > 0 else 0)      (0 at exactly 0)
     """
-    dvalues, inputs = _same_shape_as_dvalues("relu_backward", dvalues, "inputs", inputs)
-    return _relu_backward(dvalues, inputs)
-
-
-def _relu_backward(dvalues, inputs):
-    # relu_backward itself, for callers that have checked its arguments (the network).
     return np.where(inputs > 0, dvalues, 0)
 
 
+@_checks.takes(inputs="matrix", slope="number")
 def leaky_relu(inputs, slope=0.01):
     """Leaky ReLU: the input where it is positive, else the input times a small slope.
 
@@ -104,16 +78,10 @@ def leaky_relu(inputs, slope=0.01):
 
         leaky_relu(x) = x if x > 0 else slope * x
     """
-    inputs = _checks.matrix("leaky_relu", "inputs", inputs)
-    slope = _checks.number("leaky_relu", "slope", slope)
-    return _leaky_relu(inputs, slope)
-
-
-def _leaky_relu(inputs, slope=0.01):
-    # leaky_relu itself, for callers that have checked its arguments (the network).
     return np.where(inputs > 0, inputs, slope * inputs)
 
 
+@_checks.takes(dvalues="matrix", inputs="matrix like dvalues", slope="number")
 def leaky_relu_backward(dvalues, inputs, slope=0.01):
     """Gradient of leaky ReLU: 1 where the input was positive, else the slope.
 
@@ -122,16 +90,10 @@ def leaky_relu_backward(dvalues, inputs, slope=0.01):
 
         dinputs = dvalues * (1 if inputs > 0 else slope)      (slope at exactly 0)
     """
-    dvalues, inputs = _same_shape_as_dvalues("leaky_relu_backward", dvalues, "inputs", inputs)
-    slope = _checks.number("leaky_relu_backward", "slope", slope)
-    return _leaky_relu_backward(dvalues, inputs, slope)
-
-
-def _leaky_relu_backward(dvalues, inputs, slope=0.01):
-    # leaky_relu_backward itself, for callers that have checked its arguments (the network).
     return np.where(inputs > 0, dvalues, slope * dvalues)
 
 
+@_checks.takes(inputs="matrix")
 def sigmoid(inputs):
     """The logistic sigmoid: squashes any number into (0, 1).
 
@@ -141,18 +103,13 @@ def sigmoid(inputs):
 
     Computed as exp(x) / (1 + exp(x)) for negative x, so that exp never overflows.
     """
-    inputs = _checks.matrix("sigmoid", "inputs", inputs)
-    return _sigmoid(inputs)
-
-
-def _sigmoid(inputs):
-    # sigmoid itself, for callers that have checked its arguments (the network).
     # exp(-|x|) is exp(-x) for positive x and exp(x) for negative x: one
     # exponential per element that is always <= 1, so it never overflows.
     exp_neg_abs = np.exp(-np.abs(inputs))
     return np.where(inputs >= 0, 1 / (1 + exp_neg_abs), exp_neg_abs / (1 + exp_neg_abs))
 
 
+@_checks.takes(dvalues="matrix", outputs="matrix like dvalues")
 def sigmoid_backward(dvalues, outputs):
     """Gradient of the sigmoid, from its outputs s: ds/dx = s * (1 - s).
 
@@ -161,15 +118,10 @@ def sigmoid_backward(dvalues, outputs):
 
         dinputs = dvalues * outputs * (1 - outputs)
     """
-    dvalues, outputs = _same_shape_as_dvalues("sigmoid_backward", dvalues, "outputs", outputs)
-    return _sigmoid_backward(dvalues, outputs)
-
-
-def _sigmoid_backward(dvalues, outputs):
-    # sigmoid_backward itself, for callers that have checked its arguments (the network).
     return dvalues * outputs * (1 - outputs)
 
 
+@_checks.takes(inputs="matrix")
 def tanh(inputs):
     """The hyperbolic tangent: squashes any number into (-1, 1), centred on 0.
 
@@ -177,15 +129,10 @@ def tanh(inputs):
 
         tanh(x) = (exp(x) - exp(-x)) / (exp(x) + exp(-x))
     """
-    inputs = _checks.matrix("tanh", "inputs", inputs)
-    return _tanh(inputs)
-
-
-def _tanh(inputs):
-    # tanh itself, for callers that have checked its arguments (the network).
     return np.tanh(inputs)
 
 
+@_checks.takes(dvalues="matrix", outputs="matrix like dvalues")
 def tanh_backward(dvalues, outputs):
     """Gradient of tanh, from its outputs t: dt/dx = 1 - t**2.
 
@@ -194,15 +141,10 @@ def tanh_backward(dvalues, outputs):
 
         dinputs = dvalues * (1 - outputs**2)
     """
-    dvalues, outputs = _same_shape_as_dvalues("tanh_backward", dvalues, "outputs", outputs)
-    return _tanh_backward(dvalues, outputs)
-
-
-def _tanh_backward(dvalues, outputs):
-    # tanh_backward itself, for callers that have checked its arguments (the network).
     return dvalues * (1 - outputs * outputs)
 
 
+@_checks.takes(inputs="matrix")
 def softmax(inputs):
     """Softmax of each row: exponentiate, then divide by the row's sum, giving probabilities.
 
@@ -213,12 +155,6 @@ def softmax(inputs):
     Subtracting the row's maximum changes nothing mathematically (it cancels in
     the fraction) but keeps every exponent <= 0, so exp never overflows.
     """
-    inputs = _checks.matrix("softmax", "inputs", inputs)
-    return _softmax(inputs)
-
-
-def _softmax(inputs):
-    # softmax itself, for callers that have checked its arguments (the network).
     # keepdims leaves the per-row maxima and sums as (n_samples, 1) columns, so
     # they broadcast across each row. exp and the division work in place on the
     # one new array the subtraction made.
@@ -228,6 +164,7 @@ def _softmax(inputs):
     return exps
 
 
+@_checks.takes(dvalues="matrix", outputs="matrix like dvalues")
 def softmax_backward(dvalues, outputs):
     """Gradient of softmax: the Jacobian-vector product, one sample at a time.
 
@@ -239,7 +176,6 @@ def softmax_backward(dvalues, outputs):
 
         dinputs[j] = s[j] * (dvalues[j] - sum_i dvalues[i] * s[i])
     """
-    dvalues, outputs = _same_shape_as_dvalues("softmax_backward", dvalues, "outputs", outputs)
     # Every sample's sum_i dvalues[i] * s[i] at once, as an (n_samples, 1) column;
     # no (n_classes, n_classes) Jacobian is ever built.
     weighted = np.sum(dvalues * outputs, axis=1, keepdims=True)
