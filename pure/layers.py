@@ -7,7 +7,7 @@ batch's outputs are ``inputs @ weights + biases``, as in the classic book.
 
 import math
 
-from pure import _checks, rng
+from pure import _checks, linalg, rng
 
 # Standard deviation of the initial weights, for each initialisation method.
 INIT_SCALES = {
@@ -16,7 +16,12 @@ INIT_SCALES = {
     "glorot": lambda n_inputs, n_neurons: math.sqrt(2.0 / (n_inputs + n_neurons)),
 }
 
+# The products of a layer are linalg's, applied to arguments checked already here.
+_dot, _transpose, _matmul, _add_bias = (linalg.dot.unchecked, linalg.transpose.unchecked,
+                                        linalg.matmul.unchecked, linalg.add_bias.unchecked)
 
+
+@_checks.takes(inputs="vector", weights="vector, values = values of inputs (one per input)", bias="number")
 def neuron(inputs, weights, bias):
     """One neuron: a weighted sum of its inputs plus a bias.
 
@@ -24,16 +29,11 @@ def neuron(inputs, weights, bias):
 
         output = sum_i inputs[i] * weights[i] + bias
     """
-    _checks.vector("neuron", "inputs", inputs)
-    _checks.vector("neuron", "weights", weights)
-    _checks.length("neuron", "weights", len(weights), len(inputs), "values (one per input)")
-    bias = _checks.number("neuron", "bias", bias)
-    output = bias
-    for x, w in zip(inputs, weights):
-        output += x * w
-    return output
+    return _dot(inputs, weights) + bias
 
 
+@_checks.takes(inputs="vector", weights="matrix, rows = values of inputs (one per input)",
+               biases="vector, values = columns of weights (one per neuron)")
 def layer(inputs, weights, biases):
     """A layer of neurons applied to one sample: every neuron sees every input.
 
@@ -42,20 +42,12 @@ def layer(inputs, weights, biases):
 
         outputs[j] = sum_i inputs[i] * weights[i][j] + biases[j]
     """
-    _checks.vector("layer", "inputs", inputs)
-    _checks.matrix("layer", "weights", weights)
-    _checks.vector("layer", "biases", biases)
-    _checks.length("layer", "weights", len(weights), len(inputs), "rows (one per input)")
-    _checks.length("layer", "biases", len(biases), len(weights[0]), "values (one per neuron)")
-    outputs = list(biases)
-    # Input i adds inputs[i] * weights[i][j] to every neuron j; going input by
-    # input reads each weight row from front to back.
-    for x, weight_row in zip(inputs, weights):
-        for j, w in enumerate(weight_row):
-            outputs[j] += x * w
-    return outputs
+    # One sample is a batch of one row: the same product as dense_forward's.
+    return _add_bias(_matmul([inputs], weights), biases)[0]
 
 
+@_checks.takes(inputs="matrix", weights="matrix, rows = columns of inputs (one per input feature)",
+               biases="vector, values = columns of weights (one per neuron)")
 def dense_forward(inputs, weights, biases):
     """A dense layer applied to a batch: the layer above, once per sample (row).
 
@@ -64,26 +56,13 @@ def dense_forward(inputs, weights, biases):
 
         outputs = inputs @ weights + biases
     """
-    _checks.matrix("dense_forward", "inputs", inputs)
-    _checks.matrix("dense_forward", "weights", weights)
-    _checks.vector("dense_forward", "biases", biases)
-    _checks.length("dense_forward", "weights", len(weights), len(inputs[0]), "rows (one per input feature)")
-    _checks.length("dense_forward", "biases", len(biases), len(weights[0]), "values (one per neuron)")
-    return _dense_forward(inputs, weights, biases)
+    return _add_bias(_matmul(inputs, weights), biases)
 
 
-def _dense_forward(inputs, weights, biases):
-    # dense_forward itself, for callers that have checked its arguments (the network).
-    outputs = []
-    for sample in inputs:
-        row = list(biases)
-        for x, weight_row in zip(sample, weights):
-            for j, w in enumerate(weight_row):
-                row[j] += x * w
-        outputs.append(row)
-    return outputs
-
-
+@_checks.takes(dvalues="matrix", inputs="matrix, rows = rows of dvalues (one per sample of dvalues)",
+               weights="matrix, rows = columns of inputs (one per input feature),"
+                       " columns = columns of dvalues (one per neuron)",
+               need_dinputs="flag")
 def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     """Gradients of a dense layer, given the gradient of the loss with respect to its outputs.
 
@@ -99,43 +78,13 @@ def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     A network's first layer passes need_dinputs=False: its inputs are the data,
     and nothing below it needs their gradient.
     """
-    _checks.matrix("dense_backward", "dvalues", dvalues)
-    _checks.matrix("dense_backward", "inputs", inputs)
-    _checks.matrix("dense_backward", "weights", weights)
-    _checks.length("dense_backward", "inputs", len(inputs), len(dvalues), "rows (one per sample of dvalues)")
-    _checks.length("dense_backward", "weights", len(weights), len(inputs[0]), "rows (one per input feature)")
-    _checks.length("dense_backward", "weights", len(weights[0]), len(dvalues[0]), "columns (one per neuron)")
-    return _dense_backward(dvalues, inputs, weights, need_dinputs)
-
-
-def _dense_backward(dvalues, inputs, weights, need_dinputs):
-    # dense_backward itself, for callers that have checked its arguments (the network).
-    n_neurons = len(weights[0])
-    dinputs = [] if need_dinputs else None
-    dweights = [[0.0] * n_neurons for _ in weights]
-    dbiases = [0.0] * n_neurons
-    for sample, grad_row in zip(inputs, dvalues):
-        # Weight [i][j] carried input i to neuron j. Going back through it,
-        # neuron j's gradient g does two things: the weight's own gradient
-        # gains input i times g, and input i's gradient gains g times the weight.
-        if need_dinputs:
-            dinput_row = []
-            for x, weight_row, dweight_row in zip(sample, weights, dweights):
-                total = 0.0
-                for j, g in enumerate(grad_row):
-                    dweight_row[j] += x * g
-                    total += g * weight_row[j]
-                dinput_row.append(total)
-            dinputs.append(dinput_row)
-        else:
-            for x, dweight_row in zip(sample, dweights):
-                for j, g in enumerate(grad_row):
-                    dweight_row[j] += x * g
-        for j, g in enumerate(grad_row):
-            dbiases[j] += g
+    dinputs = _matmul(dvalues, _transpose(weights)) if need_dinputs else None
+    dweights = _matmul(_transpose(inputs), dvalues)
+    dbiases = [sum(column) for column in zip(*dvalues)]
     return dinputs, dweights, dbiases
 
 
+@_checks.takes(n_inputs="count", n_neurons="count", seed="seed", method=_checks.one_of(INIT_SCALES))
 def init_dense(n_inputs, n_neurons, seed, method="classic"):
     """Initial weights and biases for a dense layer, drawn from a seed.
 
@@ -150,14 +99,12 @@ def init_dense(n_inputs, n_neurons, seed, method="classic"):
     The normal numbers come from rng.normal, drawn row by row, so both twins
     start from identical weights for the same seed.
     """
-    n_inputs = _checks.count("init_dense", "n_inputs", n_inputs)
-    n_neurons = _checks.count("init_dense", "n_neurons", n_neurons)
-    seed = _checks.seed("init_dense", "seed", seed)
-    scale = INIT_SCALES[_checks.choice("init_dense", "method", method, INIT_SCALES)](n_inputs, n_neurons)
+    scale = INIT_SCALES[method](n_inputs, n_neurons)
     weights = [[scale * z for z in row] for row in rng.normal((n_inputs, n_neurons), seed)]
     return weights, [0.0] * n_neurons
 
 
+@_checks.takes(shape="shape", rate="rate", seed="seed")
 def dropout_mask(shape, rate, seed):
     """A dropout mask drawn from a seed: 1.0 keeps a value, 0.0 drops it.
 
@@ -166,12 +113,10 @@ def dropout_mask(shape, rate, seed):
 
         mask[i][j] = 1 if rng.uniform(shape, seed)[i][j] >= rate else 0
     """
-    shape = _checks.shape_argument("dropout_mask", "shape", shape)
-    rate = _checks.rate("dropout_mask", "rate", rate)
-    seed = _checks.seed("dropout_mask", "seed", seed)
     return [[1.0 if u >= rate else 0.0 for u in row] for row in rng.uniform(shape, seed)]
 
 
+@_checks.takes(inputs="matrix", mask="matrix like inputs", rate="rate")
 def dropout_forward(inputs, mask, rate):
     """Dropout while training: zero the values the mask drops, and scale up the rest.
 
@@ -183,18 +128,10 @@ def dropout_forward(inputs, mask, rate):
     Dividing by the fraction kept, 1 - rate, keeps each value's expected size
     the same as without dropout, so nothing needs rescaling at prediction time.
     """
-    _checks.matrix("dropout_forward", "inputs", inputs)
-    _checks.matrix("dropout_forward", "mask", mask)
-    _checks.same_shape("dropout_forward", "inputs", inputs, "mask", mask)
-    rate = _checks.rate("dropout_forward", "rate", rate)
-    return _dropout_forward(inputs, mask, rate)
-
-
-def _dropout_forward(inputs, mask, rate):
-    # dropout_forward itself, for callers that have checked its arguments (the network).
     return [[x * m / (1.0 - rate) for x, m in zip(row, mask_row)] for row, mask_row in zip(inputs, mask)]
 
 
+@_checks.takes(dvalues="matrix", mask="matrix like dvalues", rate="rate")
 def dropout_backward(dvalues, mask, rate):
     """Gradient of dropout: the upstream gradient through the kept values, scaled alike.
 
@@ -203,13 +140,6 @@ def dropout_backward(dvalues, mask, rate):
 
         dinputs = dvalues * mask / (1 - rate)
     """
-    _checks.matrix("dropout_backward", "dvalues", dvalues)
-    _checks.matrix("dropout_backward", "mask", mask)
-    _checks.same_shape("dropout_backward", "dvalues", dvalues, "mask", mask)
-    rate = _checks.rate("dropout_backward", "rate", rate)
-    return _dropout_backward(dvalues, mask, rate)
-
-
-def _dropout_backward(dvalues, mask, rate):
-    # dropout_backward itself, for callers that have checked its arguments (the network).
-    return [[g * m / (1.0 - rate) for g, m in zip(row, mask_row)] for row, mask_row in zip(dvalues, mask)]
+    # Dropout multiplies each value by a constant, mask / (1 - rate), so its
+    # gradient is the upstream gradient times that same constant.
+    return dropout_forward.unchecked(dvalues, mask, rate)

@@ -7,6 +7,7 @@ Compare with ``vectorized/linalg.py``: the same functions, one NumPy call each.
 from pure import _checks
 
 
+@_checks.takes(a="vector", b="vector, values = values of a (the length of a)")
 def dot(a, b):
     """Dot product of two vectors of the same length.
 
@@ -14,15 +15,13 @@ def dot(a, b):
 
         dot(a, b) = sum_i a[i] * b[i]
     """
-    _checks.vector("dot", "a", a)
-    _checks.vector("dot", "b", b)
-    _checks.length("dot", "b", len(b), len(a), "values (the length of a)")
     total = 0.0
     for x, y in zip(a, b):
         total += x * y
     return total
 
 
+@_checks.takes(matrix="matrix")
 def transpose(matrix):
     """Swap rows and columns: row i of the result is column i of ``matrix``.
 
@@ -30,11 +29,11 @@ def transpose(matrix):
 
         transpose(m)[j][i] = m[i][j]
     """
-    _checks.matrix("transpose", "matrix", matrix)
     n_rows, n_columns = len(matrix), len(matrix[0])
     return [[matrix[i][j] for i in range(n_rows)] for j in range(n_columns)]
 
 
+@_checks.takes(a="matrix", b="matrix, rows = columns of a")
 def matmul(a, b):
     """Matrix product: entry (i, j) is the dot product of row i of a and column j of b.
 
@@ -42,9 +41,6 @@ def matmul(a, b):
 
         matmul(a, b)[i][j] = sum_k a[i][k] * b[k][j]
     """
-    _checks.matrix("matmul", "a", a)
-    _checks.matrix("matmul", "b", b)
-    _checks.length("matmul", "b", len(b), len(a[0]), "rows (the columns of a)")
     result = []
     for a_row in a:
         # Walk b row by row rather than column by column: each a[i][k] scales
@@ -58,6 +54,7 @@ def matmul(a, b):
     return result
 
 
+@_checks.takes(matrix="matrix", bias="vector, values = columns of matrix")
 def add_bias(matrix, bias):
     """Add the same bias vector to every row of a matrix.
 
@@ -65,7 +62,4 @@ def add_bias(matrix, bias):
 
         add_bias(m, b)[i][j] = m[i][j] + b[j]
     """
-    _checks.matrix("add_bias", "matrix", matrix)
-    _checks.vector("add_bias", "bias", bias)
-    _checks.length("add_bias", "bias", len(bias), len(matrix[0]), "values (the columns of matrix)")
     return [[x + b for x, b in zip(row, bias)] for row in matrix]

@@ -9,6 +9,7 @@ import numpy as np
 from vectorized import _checks
 
 
+@_checks.takes(a="vector", b="vector, values = values of a (the length of a)")
 def dot(a, b):
     """Dot product of two vectors of the same length.
 
@@ -16,12 +17,10 @@ def dot(a, b):
 
         dot(a, b) = sum_i a[i] * b[i]
     """
-    a = _checks.vector("dot", "a", a)
-    b = _checks.vector("dot", "b", b)
-    _checks.length("dot", "b", b.shape[0], a.shape[0], "values (the length of a)")
     return float(np.dot(a, b))
 
 
+@_checks.takes(matrix="matrix")
 def transpose(matrix):
     """Swap rows and columns: row i of the result is column i of ``matrix``.
 
@@ -29,11 +28,11 @@ def transpose(matrix):
 
         transpose(m)[j][i] = m[i][j]
     """
-    matrix = _checks.matrix("transpose", "matrix", matrix)
     # A view: NumPy swaps the strides and copies nothing.
     return matrix.T
 
 
+@_checks.takes(a="matrix", b="matrix, rows = columns of a")
 def matmul(a, b):
     """Matrix product: entry (i, j) is the dot product of row i of a and column j of b.
 
@@ -41,12 +40,10 @@ def matmul(a, b):
 
         matmul(a, b)[i][j] = sum_k a[i][k] * b[k][j]
     """
-    a = _checks.matrix("matmul", "a", a)
-    b = _checks.matrix("matmul", "b", b)
-    _checks.length("matmul", "b", b.shape[0], a.shape[1], "rows (the columns of a)")
     return a @ b
 
 
+@_checks.takes(matrix="matrix", bias="vector, values = columns of matrix")
 def add_bias(matrix, bias):
     """Add the same bias vector to every row of a matrix.
 
@@ -54,8 +51,5 @@ def add_bias(matrix, bias):
 
         add_bias(m, b)[i][j] = m[i][j] + b[j]
     """
-    matrix = _checks.matrix("add_bias", "matrix", matrix)
-    bias = _checks.vector("add_bias", "bias", bias)
-    _checks.length("add_bias", "bias", bias.shape[0], matrix.shape[1], "values (the columns of matrix)")
     # Broadcasting stretches the (n_features,) bias over every row.
     return matrix + bias
