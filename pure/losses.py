@@ -20,14 +20,17 @@ def _clip(probability):
     return min(max(probability, EPSILON), 1.0 - EPSILON)
 
 
-def _class_targets(func, predictions, targets):
-    _checks.matrix(func, "predictions", predictions)
-    return _checks.targets(func, "targets", targets, predictions)
+def _is_matrix(values):
+    return isinstance(values[0], (list, tuple))
 
 
-def _one_hot(label, n_classes):
+def _one_hot_rows(targets, predictions):
+    """Class targets as one-hot rows the shape of ``predictions``: labels are converted, rows kept."""
+    if _is_matrix(targets):
+        return targets
     # A sparse label is a one-hot row with its single 1 at index `label`.
-    return [1.0 if j == label else 0.0 for j in range(n_classes)]
+    n_classes = len(predictions[0])
+    return [[1.0 if j == label else 0.0 for j in range(n_classes)] for label in targets]
 
 
 def _mean_over_elements(term, predictions, targets):
@@ -39,12 +42,7 @@ def _mean_over_elements(term, predictions, targets):
     return total / (len(predictions) * len(predictions[0]))
 
 
-def _same_shape_targets(func, predictions, targets):
-    _checks.matrix(func, "predictions", predictions)
-    _checks.matrix(func, "targets", targets)
-    _checks.same_shape(func, "predictions", predictions, "targets", targets)
-
-
+@_checks.takes(predictions="matrix", targets="targets for predictions")
 def categorical_cross_entropy(predictions, targets):
     """Mean categorical cross-entropy of predicted class probabilities.
 
@@ -57,22 +55,14 @@ def categorical_cross_entropy(predictions, targets):
     With sparse labels the sum keeps only the true class: -log(predictions[i][label]).
     Probabilities are clipped to [1e-7, 1 - 1e-7] so the loss stays finite.
     """
-    targets, sparse = _class_targets("categorical_cross_entropy", predictions, targets)
-    return _categorical_cross_entropy(predictions, targets, sparse)
-
-
-def _categorical_cross_entropy(predictions, targets, sparse):
-    # categorical_cross_entropy itself, for callers that have checked its arguments (the network).
     total = 0.0
-    for row, target in zip(predictions, targets):
-        if sparse:
-            total -= math.log(_clip(row[target]))
-        else:
-            for p, t in zip(row, target):
-                total -= t * math.log(_clip(p))
+    for row, target_row in zip(predictions, _one_hot_rows(targets, predictions)):
+        for p, t in zip(row, target_row):
+            total -= t * math.log(_clip(p))
     return total / len(predictions)
 
 
+@_checks.takes(predictions="matrix", targets="targets for predictions")
 def categorical_cross_entropy_backward(predictions, targets):
     """Gradient of the mean categorical cross-entropy with respect to the predictions.
 
@@ -84,16 +74,12 @@ def categorical_cross_entropy_backward(predictions, targets):
 
     The clip keeps the gradient finite where a probability is 0.
     """
-    targets, sparse = _class_targets("categorical_cross_entropy_backward", predictions, targets)
     n_samples = len(predictions)
-    dinputs = []
-    for row, target in zip(predictions, targets):
-        if sparse:
-            target = _one_hot(target, len(row))
-        dinputs.append([-t / _clip(p) / n_samples for p, t in zip(row, target)])
-    return dinputs
+    return [[-t / _clip(p) / n_samples for p, t in zip(row, target_row)]
+            for row, target_row in zip(predictions, _one_hot_rows(targets, predictions))]
 
 
+@_checks.takes(probabilities="matrix", targets="targets for probabilities")
 def softmax_cross_entropy_backward(probabilities, targets):
     """Gradient of cross-entropy with respect to the logits fed to a softmax, in one step.
 
@@ -106,21 +92,17 @@ def softmax_cross_entropy_backward(probabilities, targets):
     Chaining categorical_cross_entropy_backward through softmax_backward gives the
     same numbers (away from the clip), with far more arithmetic.
     """
-    targets, sparse = _class_targets("softmax_cross_entropy_backward", probabilities, targets)
-    return _softmax_cross_entropy_backward(probabilities, targets, sparse)
-
-
-def _softmax_cross_entropy_backward(probabilities, targets, sparse):
-    # softmax_cross_entropy_backward itself, for callers that have checked its arguments (the network).
     n_samples = len(probabilities)
-    dinputs = []
-    for row, target in zip(probabilities, targets):
-        if sparse:
-            target = _one_hot(target, len(row))
-        dinputs.append([(p - t) / n_samples for p, t in zip(row, target)])
-    return dinputs
+    return [[(p - t) / n_samples for p, t in zip(row, target_row)]
+            for row, target_row in zip(probabilities, _one_hot_rows(targets, probabilities))]
 
 
+def _binary_cross_entropy_term(p, t):
+    p = _clip(p)
+    return -(t * math.log(p) + (1.0 - t) * math.log(1.0 - p))
+
+
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def binary_cross_entropy(predictions, targets):
     """Mean binary cross-entropy: each output is an independent yes/no probability.
 
@@ -129,20 +111,10 @@ def binary_cross_entropy(predictions, targets):
 
         loss = mean over every element of -(t * log(clip(p)) + (1 - t) * log(1 - clip(p)))
     """
-    _same_shape_targets("binary_cross_entropy", predictions, targets)
-    return _binary_cross_entropy(predictions, targets)
-
-
-def _binary_cross_entropy(predictions, targets):
-    # binary_cross_entropy itself, for callers that have checked its arguments (the network).
     return _mean_over_elements(_binary_cross_entropy_term, predictions, targets)
 
 
-def _binary_cross_entropy_term(p, t):
-    p = _clip(p)
-    return -(t * math.log(p) + (1.0 - t) * math.log(1.0 - p))
-
-
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def binary_cross_entropy_backward(predictions, targets):
     """Gradient of the mean binary cross-entropy with respect to the predictions.
 
@@ -151,20 +123,12 @@ def binary_cross_entropy_backward(predictions, targets):
 
         dinputs = -(t / clip(p) - (1 - t) / (1 - clip(p))) / (n_samples * n_outputs)
     """
-    _same_shape_targets("binary_cross_entropy_backward", predictions, targets)
-    return _binary_cross_entropy_backward(predictions, targets)
-
-
-def _binary_cross_entropy_backward(predictions, targets):
-    # binary_cross_entropy_backward itself, for callers that have checked its arguments (the network).
     n_elements = len(predictions) * len(predictions[0])
-    dinputs = []
-    for row, target_row in zip(predictions, targets):
-        dinputs.append([-(t / _clip(p) - (1.0 - t) / (1.0 - _clip(p))) / n_elements
-                        for p, t in zip(row, target_row)])
-    return dinputs
+    return [[-(t / _clip(p) - (1.0 - t) / (1.0 - _clip(p))) / n_elements for p, t in zip(row, target_row)]
+            for row, target_row in zip(predictions, targets)]
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def mean_squared_error(predictions, targets):
     """Mean squared error over every element: the regression loss.
 
@@ -172,17 +136,12 @@ def mean_squared_error(predictions, targets):
 
         loss = mean over every element of (targets - predictions)**2
     """
-    _same_shape_targets("mean_squared_error", predictions, targets)
-    return _mean_squared_error(predictions, targets)
-
-
-def _mean_squared_error(predictions, targets):
-    # mean_squared_error itself, for callers that have checked its arguments (the network).
     # (t - p) * (t - p), not ** 2: on overflow Python's ** raises, while * gives
     # inf, as NumPy does, so a diverging run ends the same way in both twins.
     return _mean_over_elements(lambda p, t: (t - p) * (t - p), predictions, targets)
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def mean_squared_error_backward(predictions, targets):
     """Gradient of the mean squared error with respect to the predictions.
 
@@ -191,17 +150,12 @@ def mean_squared_error_backward(predictions, targets):
 
         dinputs = -2 * (targets - predictions) / (n_samples * n_outputs)
     """
-    _same_shape_targets("mean_squared_error_backward", predictions, targets)
-    return _mean_squared_error_backward(predictions, targets)
-
-
-def _mean_squared_error_backward(predictions, targets):
-    # mean_squared_error_backward itself, for callers that have checked its arguments (the network).
     n_elements = len(predictions) * len(predictions[0])
     return [[-2.0 * (t - p) / n_elements for p, t in zip(row, target_row)]
             for row, target_row in zip(predictions, targets)]
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def mean_absolute_error(predictions, targets):
     """Mean absolute error over every element: a regression loss less swayed by outliers.
 
@@ -209,7 +163,6 @@ def mean_absolute_error(predictions, targets):
 
         loss = mean over every element of |targets - predictions|
     """
-    _same_shape_targets("mean_absolute_error", predictions, targets)
     return _mean_over_elements(lambda p, t: abs(t - p), predictions, targets)
 
 
@@ -217,6 +170,7 @@ def _sign(x):
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def mean_absolute_error_backward(predictions, targets):
     """Gradient of the mean absolute error with respect to the predictions.
 
@@ -225,7 +179,6 @@ def mean_absolute_error_backward(predictions, targets):
 
         dinputs = sign(predictions - targets) / (n_samples * n_outputs)      (0 where equal)
     """
-    _same_shape_targets("mean_absolute_error_backward", predictions, targets)
     n_elements = len(predictions) * len(predictions[0])
     return [[_sign(p - t) / n_elements for p, t in zip(row, target_row)]
             for row, target_row in zip(predictions, targets)]
@@ -240,6 +193,14 @@ def _argmax(row):
     return best
 
 
+def _labels(targets):
+    """Class targets as sparse labels: a one-hot row's label is its arg-max, labels are kept."""
+    if _is_matrix(targets):
+        return [_argmax(row) for row in targets]
+    return targets
+
+
+@_checks.takes(predictions="matrix", targets="targets for predictions")
 def accuracy(predictions, targets):
     """Fraction of samples whose most probable class is the true class.
 
@@ -251,20 +212,14 @@ def accuracy(predictions, targets):
 
     A one-hot row's label is its arg-max. Ties go to the first largest class.
     """
-    targets, sparse = _class_targets("accuracy", predictions, targets)
-    return _accuracy(predictions, targets, sparse)
-
-
-def _accuracy(predictions, targets, sparse):
-    # accuracy itself, for callers that have checked its arguments (the network).
     correct = 0
-    for row, target in zip(predictions, targets):
-        label = target if sparse else _argmax(target)
+    for row, label in zip(predictions, _labels(targets)):
         if _argmax(row) == label:
             correct += 1
     return correct / len(predictions)
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def binary_accuracy(predictions, targets):
     """Fraction of yes/no outputs on the right side of 0.5.
 
@@ -273,15 +228,10 @@ def binary_accuracy(predictions, targets):
 
         accuracy = mean over every element of ((p > 0.5) == t)
     """
-    _same_shape_targets("binary_accuracy", predictions, targets)
-    return _binary_accuracy(predictions, targets)
-
-
-def _binary_accuracy(predictions, targets):
-    # binary_accuracy itself, for callers that have checked its arguments (the network).
     return _mean_over_elements(lambda p, t: float((p > 0.5) == t), predictions, targets)
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions", precision="non-negative")
 def regression_accuracy(predictions, targets, precision):
     """Fraction of regression outputs within ``precision`` of their targets.
 
@@ -292,20 +242,15 @@ def regression_accuracy(predictions, targets, precision):
 
     The classic book uses precision = std(targets) / 250.
     """
-    _same_shape_targets("regression_accuracy", predictions, targets)
-    precision = _checks.non_negative("regression_accuracy", "precision", precision)
-    return _regression_accuracy(predictions, targets, precision)
-
-
-def _regression_accuracy(predictions, targets, precision):
-    # regression_accuracy itself, for callers that have checked its arguments (the network).
     return _mean_over_elements(lambda p, t: float(abs(p - t) < precision), predictions, targets)
 
 
-def _flat(values, ndim):
-    return values if ndim == 1 else [w for row in values for w in row]
+def _flat(values):
+    # The values of a vector, or of a matrix row after row.
+    return [w for row in values for w in row] if _is_matrix(values) else values
 
 
+@_checks.takes(weights="vector or matrix", strength="non-negative")
 def l1_penalty(weights, strength):
     """L1 regularisation: a penalty on the sum of the weights' absolute values.
 
@@ -314,11 +259,10 @@ def l1_penalty(weights, strength):
 
         penalty = strength * sum |w|
     """
-    ndim = _checks.vector_or_matrix("l1_penalty", "weights", weights)
-    strength = _checks.non_negative("l1_penalty", "strength", strength)
-    return strength * sum(abs(w) for w in _flat(weights, ndim))
+    return strength * sum(abs(w) for w in _flat(weights))
 
 
+@_checks.takes(weights="vector or matrix", strength="non-negative")
 def l1_penalty_backward(weights, strength):
     """Gradient of the L1 penalty: the strength times each weight's sign.
 
@@ -327,13 +271,12 @@ def l1_penalty_backward(weights, strength):
 
         dweights = strength * sign(w)      (0 where w is exactly 0)
     """
-    ndim = _checks.vector_or_matrix("l1_penalty_backward", "weights", weights)
-    strength = _checks.non_negative("l1_penalty_backward", "strength", strength)
-    if ndim == 1:
-        return [strength * _sign(w) for w in weights]
-    return [[strength * _sign(w) for w in row] for row in weights]
+    if _is_matrix(weights):
+        return [[strength * _sign(w) for w in row] for row in weights]
+    return [strength * _sign(w) for w in weights]
 
 
+@_checks.takes(weights="vector or matrix", strength="non-negative")
 def l2_penalty(weights, strength):
     """L2 regularisation: a penalty on the sum of the squared weights.
 
@@ -342,11 +285,10 @@ def l2_penalty(weights, strength):
 
         penalty = strength * sum w**2
     """
-    ndim = _checks.vector_or_matrix("l2_penalty", "weights", weights)
-    strength = _checks.non_negative("l2_penalty", "strength", strength)
-    return strength * sum(w * w for w in _flat(weights, ndim))
+    return strength * sum(w * w for w in _flat(weights))
 
 
+@_checks.takes(weights="vector or matrix", strength="non-negative")
 def l2_penalty_backward(weights, strength):
     """Gradient of the L2 penalty: twice the strength times each weight.
 
@@ -355,8 +297,6 @@ def l2_penalty_backward(weights, strength):
 
         dweights = 2 * strength * w
     """
-    ndim = _checks.vector_or_matrix("l2_penalty_backward", "weights", weights)
-    strength = _checks.non_negative("l2_penalty_backward", "strength", strength)
-    if ndim == 1:
-        return [2.0 * strength * w for w in weights]
-    return [[2.0 * strength * w for w in row] for row in weights]
+    if _is_matrix(weights):
+        return [[2.0 * strength * w for w in row] for row in weights]
+    return [2.0 * strength * w for w in weights]

@@ -20,19 +20,17 @@ def _clip(probabilities):
     return np.clip(probabilities, EPSILON, 1.0 - EPSILON)
 
 
-def _class_targets(func, predictions, targets):
-    predictions = _checks.matrix(func, "predictions", predictions)
-    targets, sparse = _checks.targets(func, "targets", targets, predictions)
-    return predictions, targets, sparse
+def _one_hot_rows(targets, predictions):
+    """Class targets as one-hot rows the shape of ``predictions``: labels are converted, rows kept."""
+    if targets.ndim == 2:
+        return targets
+    # A sparse label is a one-hot row with its single 1 at index `label`.
+    n_classes = predictions.shape[1]
+    # Row `label` of the identity matrix, in the predictions' dtype so that float32 stays float32.
+    return np.eye(n_classes, dtype=predictions.dtype)[targets]
 
 
-def _same_shape_targets(func, predictions, targets):
-    predictions = _checks.matrix(func, "predictions", predictions)
-    targets = _checks.matrix(func, "targets", targets)
-    _checks.same_shape(func, "predictions", predictions, "targets", targets)
-    return predictions, targets
-
-
+@_checks.takes(predictions="matrix", targets="targets for predictions")
 def categorical_cross_entropy(predictions, targets):
     """Mean categorical cross-entropy of predicted class probabilities.
 
@@ -45,20 +43,14 @@ def categorical_cross_entropy(predictions, targets):
     With sparse labels the sum keeps only the true class: -log(predictions[i][label]).
     Probabilities are clipped to [1e-7, 1 - 1e-7] so the loss stays finite.
     """
-    predictions, targets, sparse = _class_targets("categorical_cross_entropy", predictions, targets)
-    return _categorical_cross_entropy(predictions, targets, sparse)
-
-
-def _categorical_cross_entropy(predictions, targets, sparse):
-    # categorical_cross_entropy itself, for callers that have checked its arguments (the network).
     n_samples = predictions.shape[0]
-    if sparse:
-        # Fancy indexing picks predictions[i, targets[i]] for every i at once.
-        correct = predictions[np.arange(n_samples), targets]
-        return float(-np.sum(np.log(_clip(correct))) / n_samples)
-    return float(-np.sum(targets * np.log(_clip(predictions))) / n_samples)
+    # Each row summed first, as the formula reads: a sparse label's row then sums to its
+    # true-class term exactly, so labels and one-hot rows give the very same float.
+    sample_losses = -np.sum(_one_hot_rows(targets, predictions) * np.log(_clip(predictions)), axis=1)
+    return float(np.sum(sample_losses) / n_samples)
 
 
+@_checks.takes(predictions="matrix", targets="targets for predictions")
 def categorical_cross_entropy_backward(predictions, targets):
     """Gradient of the mean categorical cross-entropy with respect to the predictions.
 
@@ -70,17 +62,11 @@ def categorical_cross_entropy_backward(predictions, targets):
 
     The clip keeps the gradient finite where a probability is 0.
     """
-    predictions, targets, sparse = _class_targets("categorical_cross_entropy_backward", predictions, targets)
     n_samples = predictions.shape[0]
-    if sparse:
-        # Only the true class has a non-zero target, so only it gets a gradient.
-        rows = np.arange(n_samples)
-        dinputs = np.zeros_like(predictions)
-        dinputs[rows, targets] = -1 / _clip(predictions[rows, targets]) / n_samples
-        return dinputs
-    return -targets / _clip(predictions) / n_samples
+    return -_one_hot_rows(targets, predictions) / _clip(predictions) / n_samples
 
 
+@_checks.takes(probabilities="matrix", targets="targets for probabilities")
 def softmax_cross_entropy_backward(probabilities, targets):
     """Gradient of cross-entropy with respect to the logits fed to a softmax, in one step.
 
@@ -93,23 +79,11 @@ def softmax_cross_entropy_backward(probabilities, targets):
     Chaining categorical_cross_entropy_backward through softmax_backward gives the
     same numbers (away from the clip), with far more arithmetic.
     """
-    probabilities, targets, sparse = _class_targets("softmax_cross_entropy_backward", probabilities, targets)
-    return _softmax_cross_entropy_backward(probabilities, targets, sparse)
-
-
-def _softmax_cross_entropy_backward(probabilities, targets, sparse):
-    # softmax_cross_entropy_backward itself, for callers that have checked its arguments (the network).
     n_samples = probabilities.shape[0]
-    if sparse:
-        # Subtracting a one-hot row only touches the true class: do just that.
-        dinputs = probabilities.copy()
-        dinputs[np.arange(n_samples), targets] -= 1
-    else:
-        dinputs = probabilities - targets
-    dinputs /= n_samples
-    return dinputs
+    return (probabilities - _one_hot_rows(targets, probabilities)) / n_samples
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def binary_cross_entropy(predictions, targets):
     """Mean binary cross-entropy: each output is an independent yes/no probability.
 
@@ -118,16 +92,11 @@ def binary_cross_entropy(predictions, targets):
 
         loss = mean over every element of -(t * log(clip(p)) + (1 - t) * log(1 - clip(p)))
     """
-    predictions, targets = _same_shape_targets("binary_cross_entropy", predictions, targets)
-    return _binary_cross_entropy(predictions, targets)
-
-
-def _binary_cross_entropy(predictions, targets):
-    # binary_cross_entropy itself, for callers that have checked its arguments (the network).
     p = _clip(predictions)
     return float(-np.mean(targets * np.log(p) + (1 - targets) * np.log(1 - p)))
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def binary_cross_entropy_backward(predictions, targets):
     """Gradient of the mean binary cross-entropy with respect to the predictions.
 
@@ -136,16 +105,11 @@ def binary_cross_entropy_backward(predictions, targets):
 
         dinputs = -(t / clip(p) - (1 - t) / (1 - clip(p))) / (n_samples * n_outputs)
     """
-    predictions, targets = _same_shape_targets("binary_cross_entropy_backward", predictions, targets)
-    return _binary_cross_entropy_backward(predictions, targets)
-
-
-def _binary_cross_entropy_backward(predictions, targets):
-    # binary_cross_entropy_backward itself, for callers that have checked its arguments (the network).
     p = _clip(predictions)
     return -(targets / p - (1 - targets) / (1 - p)) / predictions.size
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def mean_squared_error(predictions, targets):
     """Mean squared error over every element: the regression loss.
 
@@ -153,15 +117,10 @@ def mean_squared_error(predictions, targets):
 
         loss = mean over every element of (targets - predictions)**2
     """
-    predictions, targets = _same_shape_targets("mean_squared_error", predictions, targets)
-    return _mean_squared_error(predictions, targets)
-
-
-def _mean_squared_error(predictions, targets):
-    # mean_squared_error itself, for callers that have checked its arguments (the network).
     return float(np.mean((targets - predictions) ** 2))
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def mean_squared_error_backward(predictions, targets):
     """Gradient of the mean squared error with respect to the predictions.
 
@@ -170,15 +129,10 @@ def mean_squared_error_backward(predictions, targets):
 
         dinputs = -2 * (targets - predictions) / (n_samples * n_outputs)
     """
-    predictions, targets = _same_shape_targets("mean_squared_error_backward", predictions, targets)
-    return _mean_squared_error_backward(predictions, targets)
-
-
-def _mean_squared_error_backward(predictions, targets):
-    # mean_squared_error_backward itself, for callers that have checked its arguments (the network).
     return -2 * (targets - predictions) / predictions.size
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def mean_absolute_error(predictions, targets):
     """Mean absolute error over every element: a regression loss less swayed by outliers.
 
@@ -186,10 +140,10 @@ def mean_absolute_error(predictions, targets):
 
         loss = mean over every element of |targets - predictions|
     """
-    predictions, targets = _same_shape_targets("mean_absolute_error", predictions, targets)
     return float(np.mean(np.abs(targets - predictions)))
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def mean_absolute_error_backward(predictions, targets):
     """Gradient of the mean absolute error with respect to the predictions.
 
@@ -198,10 +152,17 @@ def mean_absolute_error_backward(predictions, targets):
 
         dinputs = sign(predictions - targets) / (n_samples * n_outputs)      (0 where equal)
     """
-    predictions, targets = _same_shape_targets("mean_absolute_error_backward", predictions, targets)
     return np.sign(predictions - targets) / predictions.size
 
 
+def _labels(targets):
+    """Class targets as sparse labels: a one-hot row's label is its arg-max, labels are kept."""
+    if targets.ndim == 2:
+        return np.argmax(targets, axis=1)
+    return targets
+
+
+@_checks.takes(predictions="matrix", targets="targets for predictions")
 def accuracy(predictions, targets):
     """Fraction of samples whose most probable class is the true class.
 
@@ -213,16 +174,10 @@ def accuracy(predictions, targets):
 
     A one-hot row's label is its arg-max. Ties go to the first largest class.
     """
-    predictions, targets, sparse = _class_targets("accuracy", predictions, targets)
-    return _accuracy(predictions, targets, sparse)
+    return float(np.mean(np.argmax(predictions, axis=1) == _labels(targets)))
 
 
-def _accuracy(predictions, targets, sparse):
-    # accuracy itself, for callers that have checked its arguments (the network).
-    labels = targets if sparse else np.argmax(targets, axis=1)
-    return float(np.mean(np.argmax(predictions, axis=1) == labels))
-
-
+@_checks.takes(predictions="matrix", targets="matrix like predictions")
 def binary_accuracy(predictions, targets):
     """Fraction of yes/no outputs on the right side of 0.5.
 
@@ -231,15 +186,10 @@ def binary_accuracy(predictions, targets):
 
         accuracy = mean over every element of ((p > 0.5) == t)
     """
-    predictions, targets = _same_shape_targets("binary_accuracy", predictions, targets)
-    return _binary_accuracy(predictions, targets)
-
-
-def _binary_accuracy(predictions, targets):
-    # binary_accuracy itself, for callers that have checked its arguments (the network).
     return float(np.mean((predictions > 0.5) == targets))
 
 
+@_checks.takes(predictions="matrix", targets="matrix like predictions", precision="non-negative")
 def regression_accuracy(predictions, targets, precision):
     """Fraction of regression outputs within ``precision`` of their targets.
 
@@ -250,16 +200,10 @@ def regression_accuracy(predictions, targets, precision):
 
     The classic book uses precision = std(targets) / 250.
     """
-    predictions, targets = _same_shape_targets("regression_accuracy", predictions, targets)
-    precision = _checks.non_negative("regression_accuracy", "precision", precision)
-    return _regression_accuracy(predictions, targets, precision)
-
-
-def _regression_accuracy(predictions, targets, precision):
-    # regression_accuracy itself, for callers that have checked its arguments (the network).
     return float(np.mean(np.abs(predictions - targets) < precision))
 
 
+@_checks.takes(weights="vector or matrix", strength="non-negative")
 def l1_penalty(weights, strength):
     """L1 regularisation: a penalty on the sum of the weights' absolute values.
 
@@ -268,11 +212,10 @@ def l1_penalty(weights, strength):
 
         penalty = strength * sum |w|
     """
-    weights = _checks.vector_or_matrix("l1_penalty", "weights", weights)
-    strength = _checks.non_negative("l1_penalty", "strength", strength)
     return strength * float(np.sum(np.abs(weights)))
 
 
+@_checks.takes(weights="vector or matrix", strength="non-negative")
 def l1_penalty_backward(weights, strength):
     """Gradient of the L1 penalty: the strength times each weight's sign.
 
@@ -281,11 +224,10 @@ def l1_penalty_backward(weights, strength):
 
         dweights = strength * sign(w)      (0 where w is exactly 0)
     """
-    weights = _checks.vector_or_matrix("l1_penalty_backward", "weights", weights)
-    strength = _checks.non_negative("l1_penalty_backward", "strength", strength)
     return strength * np.sign(weights)
 
 
+@_checks.takes(weights="vector or matrix", strength="non-negative")
 def l2_penalty(weights, strength):
     """L2 regularisation: a penalty on the sum of the squared weights.
 
@@ -294,14 +236,13 @@ def l2_penalty(weights, strength):
 
         penalty = strength * sum w**2
     """
-    weights = _checks.vector_or_matrix("l2_penalty", "weights", weights)
-    strength = _checks.non_negative("l2_penalty", "strength", strength)
     # A dot product of the flat weights with themselves: the sum of squares
     # without a temporary array of squares.
     flat = weights.ravel()
     return strength * float(np.dot(flat, flat))
 
 
+@_checks.takes(weights="vector or matrix", strength="non-negative")
 def l2_penalty_backward(weights, strength):
     """Gradient of the L2 penalty: twice the strength times each weight.
 
@@ -310,6 +251,4 @@ def l2_penalty_backward(weights, strength):
 
         dweights = 2 * strength * w
     """
-    weights = _checks.vector_or_matrix("l2_penalty_backward", "weights", weights)
-    strength = _checks.non_negative("l2_penalty_backward", "strength", strength)
     return 2 * strength * weights
