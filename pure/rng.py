@@ -41,6 +41,7 @@ def _reshape(values, shape):
     return [values[i * columns:(i + 1) * columns] for i in range(rows)]
 
 
+@_checks.takes(shape="shape", seed="seed")
 def uniform(shape, seed):
     """Uniform random numbers in [0, 1), the i-th a hash of (seed, i) (SplitMix64).
 
@@ -51,8 +52,6 @@ def uniform(shape, seed):
 
     Elements are numbered row by row.
     """
-    shape = _checks.shape_argument("uniform", "shape", shape)
-    seed = _checks.seed("uniform", "seed", seed)
     base = _mix(seed & _MASK)
     values = []
     for i in range(_count(shape)):
@@ -61,6 +60,7 @@ def uniform(shape, seed):
     return _reshape(values, shape)
 
 
+@_checks.takes(shape="shape", seed="seed")
 def normal(shape, seed):
     """Standard normal random numbers, N(0, 1), from Python's ``random.Random(seed).gauss``.
 
@@ -68,20 +68,17 @@ def normal(shape, seed):
 
     Elements are drawn row by row, so both twins draw the very same numbers.
     """
-    shape = _checks.shape_argument("normal", "shape", shape)
-    seed = _checks.seed("normal", "seed", seed)
     generator = random.Random(seed)
     values = [generator.gauss(0.0, 1.0) for _ in range(_count(shape))]
     return _reshape(values, shape)
 
 
+@_checks.takes(n="count", seed="seed")
 def permutation(n, seed):
     """The numbers 0 .. n-1 in a random order, from Python's ``random.Random(seed).shuffle``.
 
     n: int >= 1    seed: int    ->    (n,) ints
     """
-    n = _checks.count("permutation", "n", n)
-    seed = _checks.seed("permutation", "seed", seed)
     indices = list(range(n))
     random.Random(seed).shuffle(indices)
     return indices

@@ -28,6 +28,7 @@ def _linspace(start, stop, n):
     return start + (stop - start) * np.arange(n) / (n - 1)
 
 
+@_checks.takes(samples="count", classes="count", seed="seed")
 def spiral(samples, classes, seed):
     """Points on ``classes`` interleaved spiral arms, one arm per class: not linearly separable.
 
@@ -39,9 +40,7 @@ def spiral(samples, classes, seed):
         t = 4c + 4 i / (samples - 1) + 0.2 * noise          noise ~ N(0, 1)
         point = (r * sin(2.5 t), r * cos(2.5 t))
     """
-    samples = _checks.count("spiral", "samples", samples)
-    classes = _checks.count("spiral", "classes", classes)
-    noise = rng.normal((classes, samples), _checks.seed("spiral", "seed", seed))
+    noise = rng.normal.unchecked((classes, samples), seed)
     # Every class's angles at once, as a (classes, samples) grid: row c is arm c.
     # The arms differ only by where they start, 4c, so one linspace serves all.
     radii = _linspace(0.0, 1.0, samples)
@@ -51,6 +50,7 @@ def spiral(samples, classes, seed):
     return inputs, labels
 
 
+@_checks.takes(samples="count", classes="count", seed="seed")
 def vertical(samples, classes, seed):
     """Gaussian blobs side by side, one per class: separable by vertical lines.
 
@@ -60,9 +60,7 @@ def vertical(samples, classes, seed):
     For class c, point i:
         point = (0.1 * noise_x + c / 3, 0.1 * noise_y + 0.5)      noise ~ N(0, 1)
     """
-    samples = _checks.count("vertical", "samples", samples)
-    classes = _checks.count("vertical", "classes", classes)
-    noise = rng.normal((2 * classes, samples), _checks.seed("vertical", "seed", seed))
+    noise = rng.normal.unchecked((2 * classes, samples), seed)
     # Rows 2c and 2c + 1 of the noise move class c's points across and up.
     across = noise[0::2] * 0.1 + (np.arange(classes) / 3)[:, None]
     up = noise[1::2] * 0.1 + 0.5
@@ -71,6 +69,7 @@ def vertical(samples, classes, seed):
     return inputs, labels
 
 
+@_checks.takes(samples="count")
 def sine(samples):
     """One period of a sine wave, for regression: no noise, so no seed.
 
@@ -78,7 +77,6 @@ def sine(samples):
 
         x = i / samples,    y = sin(2 pi x)
     """
-    samples = _checks.count("sine", "samples", samples)
     inputs = (np.arange(samples) / samples).reshape(-1, 1)
     targets = np.sin(2 * np.pi * inputs)
     return inputs, targets
@@ -90,7 +88,6 @@ LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 
 def _open_idx(func, path):
     """The file's bytes, decompressed when it is gzipped (gzip files start with 1f 8b)."""
-    path = _checks.path(func, "path", path)
     with open(path, "rb") as file:
         raw = file.read()
     if raw[:2] == b"\x1f\x8b":
@@ -98,7 +95,7 @@ def _open_idx(func, path):
             raw = gzip.decompress(raw)
         except (OSError, EOFError, zlib.error) as error:
             _checks.fail(ValueError, func, f"{path} expected a complete gzip file, got a damaged one ({error})")
-    return path, raw
+    return raw
 
 
 def _idx_header(func, path, raw, magic, n_sizes):
@@ -117,6 +114,7 @@ def _idx_header(func, path, raw, magic, n_sizes):
     return sizes, header_bytes
 
 
+@_checks.takes(path="path", limit="limit", dtype="dtype")
 def read_images(path, limit=None, dtype="float64"):
     """Images from an IDX file (MNIST's format), flattened and scaled to [0, 1].
 
@@ -131,19 +129,19 @@ def read_images(path, limit=None, dtype="float64"):
     or longer than its header says, or a damaged gzip stream raises ValueError
     naming the file.
     """
-    path, raw = _open_idx("read_images", path)
-    limit = _checks.limit("read_images", "limit", limit)
-    dtype = _checks.dtype("read_images", "dtype", dtype)
+    raw = _open_idx("read_images", path)
     (count, rows, columns), start = _idx_header("read_images", path, raw, IMAGES_MAGIC, 3)
+    size = rows * columns
     count = count if limit is None else min(count, limit)
-    # A view of the bytes as a (count, rows * columns) grid of uint8: no copy
-    # until the one conversion to floats, then the division in place.
-    pixels = np.frombuffer(raw, dtype=np.uint8, count=count * rows * columns, offset=start)
-    images = pixels.reshape(count, rows * columns).astype(dtype)
+    # A view of the bytes as a (count, size) grid of uint8: no copy until the
+    # one conversion to floats, then the division in place.
+    pixels = np.frombuffer(raw, dtype=np.uint8, count=count * size, offset=start)
+    images = pixels.reshape(count, size).astype(dtype)
     images /= 255.0
     return images
 
 
+@_checks.takes(path="path", limit="limit")
 def read_labels(path, limit=None):
     """Class labels from an IDX file (MNIST's format).
 
@@ -154,8 +152,7 @@ def read_labels(path, limit=None):
     The file is an 8-byte big-endian header (magic 2049, count) and then one
     unsigned byte per label. Errors name the file, as for read_images.
     """
-    path, raw = _open_idx("read_labels", path)
-    limit = _checks.limit("read_labels", "limit", limit)
+    raw = _open_idx("read_labels", path)
     (count,), start = _idx_header("read_labels", path, raw, LABELS_MAGIC, 1)
     count = count if limit is None else min(count, limit)
     return np.frombuffer(raw, dtype=np.uint8, count=count, offset=start).astype(np.intp)
@@ -170,6 +167,8 @@ def load_idx(images_path, labels_path, limit=None, dtype="float64"):
 
     Raises ValueError naming both files when they hold different numbers of samples.
     """
+    # No checks declared here: the readers check these arguments, and their names
+    # in the messages say which file or setting was wrong.
     images = read_images(images_path, limit, dtype)
     labels = read_labels(labels_path, limit)
     if len(images) != len(labels):

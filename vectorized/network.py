@@ -25,67 +25,42 @@ from vectorized import _checks, activations, layers, losses, optimizers, rng
 
 # Hidden activations: (forward, backward, what the backward takes besides dvalues).
 # The network checks its arguments once, at its own entry points; inside, it
-# calls each operation's unchecked core (the function of the same name with a
-# leading underscore), so that a training step does not check again what it
-# has just computed itself. On the spiral's pure epoch the checks cost a fifth
-# of the time.
+# calls each operation without its checks (``op.unchecked``), so that a training
+# step does not check again what it has just computed itself. On the spiral's
+# pure epoch the checks cost a fifth of the time.
 HIDDEN_ACTIVATIONS = {
     "relu": (activations.relu.unchecked, activations.relu_backward.unchecked, "inputs"),
     "leaky_relu": (activations.leaky_relu.unchecked, activations.leaky_relu_backward.unchecked, "inputs"),
     "tanh": (activations.tanh.unchecked, activations.tanh_backward.unchecked, "outputs"),
     "sigmoid": (activations.sigmoid.unchecked, activations.sigmoid_backward.unchecked, "outputs"),
-    "linear": (activations.linear.unchecked, lambda dvalues, values: activations.linear_backward.unchecked(dvalues), "outputs"),
+    "linear": (activations.linear.unchecked, lambda dvalues, values: activations.linear_backward.unchecked(dvalues),
+               "outputs"),
 }
-
-def _sparse(targets):
-    """True for class labels, False for one-hot rows (targets already checked)."""
-    return targets.ndim == 1
-
-
-def _cross_entropy(outputs, targets):
-    return losses._categorical_cross_entropy(outputs, targets, _sparse(targets))
-
 
 # What each task puts on the last layer, and the loss it minimises.
 TASKS = {
-    "classification": (activations.softmax.unchecked, _cross_entropy),
-    "binary": (activations.sigmoid.unchecked, losses._binary_cross_entropy),
-    "regression": (activations.linear.unchecked, losses._mean_squared_error),
+    "classification": (activations.softmax.unchecked, losses.categorical_cross_entropy.unchecked),
+    "binary": (activations.sigmoid.unchecked, losses.binary_cross_entropy.unchecked),
+    "regression": (activations.linear.unchecked, losses.mean_squared_error.unchecked),
 }
 
 OPTIMIZERS = {
-    "sgd": optimizers._sgd,
-    "adagrad": optimizers._adagrad,
-    "rmsprop": optimizers._rmsprop,
-    "adam": optimizers._adam,
+    "sgd": optimizers.sgd.unchecked,
+    "adagrad": optimizers.adagrad.unchecked,
+    "rmsprop": optimizers.rmsprop.unchecked,
+    "adam": optimizers.adam.unchecked,
 }
+
+
+# The checks of the arguments most entry points share (see _checks.takes).
+MODEL = _checks.model_among(HIDDEN_ACTIVATIONS, TASKS)
+TARGETS = _checks.network_targets("inputs")
+OPTIMIZER = _checks.one_of(OPTIMIZERS)
+HYPERPARAMETERS = _checks.hyperparameters_for(optimizers.DEFAULTS)
+STATE = _checks.state_for_optimizer(optimizers.STATES)
 
 FILE_FORMAT = "twinnet-model"
 FILE_VERSION = 1
-
-
-def _check_inputs(func, model, inputs):
-    """Check a model and a batch of inputs that fits it; return both, as this twin computes with them."""
-    model = _checks.model(func, model, HIDDEN_ACTIVATIONS, TASKS)
-    inputs = _checks.matrix(func, "inputs", inputs)
-    _checks.length(func, "inputs", inputs.shape[1], model["sizes"][0], "columns (the model's inputs)")
-    return model, inputs
-
-
-def _check_targets(func, model, targets, n_samples):
-    """Check targets that fit the model's task and a batch of n_samples."""
-    return _checks.task_targets(func, "targets", targets, model["task"], n_samples, model["sizes"][-1])
-
-
-def _check_training(func, optimizer, state, hyperparameters, seed):
-    """Check the optimizer's name, state and hyperparameters, and a seed, before any work starts.
-
-    Returns the hyperparameters with the optimizer's defaults filled in.
-    """
-    _checks.choice(func, "optimizer", optimizer, OPTIMIZERS)
-    _checks.iterations(func, state)
-    _checks.seed(func, "seed", seed)
-    return _checks.hyperparameters(func, hyperparameters, optimizers.DEFAULTS[optimizer])
 
 
 def _layer_seed(seed, index):
@@ -97,6 +72,9 @@ def _step_seed(seed, epoch, step):
     return (seed * 1_000_003 + epoch) * 1_000_003 + step
 
 
+@_checks.takes(sizes="layer sizes", activation=_checks.one_of(HIDDEN_ACTIVATIONS), task=_checks.one_of(TASKS),
+               dropout="rate", l1="non-negative", l2="non-negative", seed="seed",
+               init=_checks.one_of(layers.INIT_SCALES))
 def create(sizes, activation="relu", task="classification", seed=0, init="he", dropout=0.0, l1=0.0, l2=0.0):
     """A new model with weights drawn from a seed.
 
@@ -108,17 +86,15 @@ def create(sizes, activation="relu", task="classification", seed=0, init="he", d
 
     Layer i is drawn by layers.init_dense with seed seed * 1000 + i; biases start at 0.
     """
-    model = {"sizes": sizes, "activation": activation, "task": task, "dropout": dropout, "l1": l1, "l2": l2}
-    _checks.model_settings("create", model, HIDDEN_ACTIVATIONS, TASKS)
-    seed = _checks.seed("create", "seed", seed)
-    _checks.choice("create", "init", init, layers.INIT_SCALES)
     params = {}
     for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
-        params[f"weights{i}"], params[f"biases{i}"] = layers.init_dense(n_inputs, n_neurons, _layer_seed(seed, i), init)
-    return {**model, "sizes": list(sizes), "dropout": float(dropout), "l1": float(l1), "l2": float(l2),
+        weights, biases = layers.init_dense.unchecked(n_inputs, n_neurons, _layer_seed(seed, i), init)
+        params[f"weights{i}"], params[f"biases{i}"] = weights, biases
+    return {"sizes": sizes, "activation": activation, "task": task, "dropout": dropout, "l1": l1, "l2": l2,
             "params": params}
 
 
+@_checks.takes(model=MODEL, n_samples="count", seed="seed")
 def dropout_masks(model, n_samples, seed):
     """The dropout masks of one training step: one per hidden layer, None for the output layer.
 
@@ -128,21 +104,15 @@ def dropout_masks(model, n_samples, seed):
     Hidden layer i's mask is layers.dropout_mask with seed seed * 1000 + i.
     With a dropout rate of 0, every entry is None.
     """
-    model = _checks.model("dropout_masks", model, HIDDEN_ACTIVATIONS, TASKS)
-    n_samples = _checks.count("dropout_masks", "n_samples", n_samples)
-    seed = _checks.seed("dropout_masks", "seed", seed)
-    return _dropout_masks(model, n_samples, seed)
-
-
-def _dropout_masks(model, n_samples, seed):
     sizes, rate = model["sizes"], model["dropout"]
     masks = [None] * (len(sizes) - 1)
     if rate > 0:
         for i, size in enumerate(sizes[1:-1]):
-            masks[i] = layers.dropout_mask((n_samples, size), rate, _layer_seed(seed, i))
+            masks[i] = layers.dropout_mask.unchecked((n_samples, size), rate, _layer_seed(seed, i))
     return masks
 
 
+@_checks.takes(model=MODEL, inputs="inputs for model", masks="masks for model")
 def forward(model, inputs, masks=None):
     """The forward pass: every layer in turn, keeping what the backward pass will need.
 
@@ -151,25 +121,19 @@ def forward(model, inputs, masks=None):
 
         z = inputs @ weights + biases;  a = activation(z);  a = dropout(a) in training
     """
-    model, inputs = _check_inputs("forward", model, inputs)
-    masks = _checks.masks("forward", masks, len(model["sizes"]) - 1)
-    return _forward(model, inputs, masks)
-
-
-def _forward(model, inputs, masks):
-    # The forward pass itself, for callers that have checked their arguments.
     params, n_layers = model["params"], len(model["sizes"]) - 1
     hidden = HIDDEN_ACTIVATIONS[model["activation"]][0]
     output_activation = TASKS[model["task"]][0]
     cache, values = [], inputs
     for i in range(n_layers):
-        z = layers._dense_forward(values, params[f"weights{i}"], params[f"biases{i}"])
+        z = layers.dense_forward.unchecked(values, params[f"weights{i}"], params[f"biases{i}"])
         a = output_activation(z) if i == n_layers - 1 else hidden(z)
         cache.append({"inputs": values, "z": z, "a": a, "mask": masks[i]})
-        values = a if masks[i] is None else layers._dropout_forward(a, masks[i], model["dropout"])
+        values = a if masks[i] is None else layers.dropout_forward.unchecked(a, masks[i], model["dropout"])
     return values, cache
 
 
+@_checks.takes(model=MODEL, outputs="outputs for model", targets=_checks.network_targets("outputs"))
 def loss(model, outputs, targets):
     """The task's loss of the outputs, and the regularisation penalty of the weights.
 
@@ -179,22 +143,13 @@ def loss(model, outputs, targets):
 
         regularisation_loss = sum over layers of l1 * (sum|W| + sum|b|) + l2 * (sum W**2 + sum b**2)
     """
-    model = _checks.model("loss", model, HIDDEN_ACTIVATIONS, TASKS)
-    outputs = _checks.matrix("loss", "outputs", outputs)
-    _checks.length("loss", "outputs", outputs.shape[1], model["sizes"][-1], "columns (the model's outputs)")
-    targets = _checks.task_targets("loss", "targets", targets, model["task"], outputs.shape[0], model["sizes"][-1])
-    return _loss(model, outputs, targets)
-
-
-def _loss(model, outputs, targets):
-    # The loss itself, for callers that have checked their arguments.
     data_loss = TASKS[model["task"]][1](outputs, targets)
     penalty = 0.0
     for array in model["params"].values():
         if model["l1"]:
-            penalty += losses.l1_penalty(array, model["l1"])
+            penalty += losses.l1_penalty.unchecked(array, model["l1"])
         if model["l2"]:
-            penalty += losses.l2_penalty(array, model["l2"])
+            penalty += losses.l2_penalty.unchecked(array, model["l2"])
     return data_loss, penalty
 
 
@@ -209,12 +164,14 @@ def _accuracy(model, outputs, targets, precision=None):
     as the classic book has it.
     """
     if model["task"] == "classification":
-        return losses._accuracy(outputs, targets, _sparse(targets))
+        return losses.accuracy.unchecked(outputs, targets)
     if model["task"] == "binary":
-        return losses._binary_accuracy(outputs, targets)
-    return losses._regression_accuracy(outputs, targets, _std(targets) / 250 if precision is None else precision)
+        return losses.binary_accuracy.unchecked(outputs, targets)
+    precision = _std(targets) / 250 if precision is None else precision
+    return losses.regression_accuracy.unchecked(outputs, targets, precision)
 
 
+@_checks.takes(model=MODEL, cache="cache for model", targets=_checks.network_targets("cache"))
 def backward(model, cache, targets):
     """The backward pass: the gradient of the loss (with its penalties) for every parameter.
 
@@ -224,43 +181,39 @@ def backward(model, cache, targets):
     Each layer hands the one below it the gradient with respect to its inputs:
         dz = activation_backward(da);  dinputs, dweights, dbiases = dense_backward(dz, ...)
     """
-    model = _checks.model("backward", model, HIDDEN_ACTIVATIONS, TASKS)
-    cache = _checks.cache("backward", cache, len(model["sizes"]) - 1)
-    targets = _checks.task_targets("backward", "targets", targets, model["task"], len(cache[-1]["a"]),
-                                   model["sizes"][-1])
-    return _backward(model, cache, targets)
-
-
-def _backward(model, cache, targets):
-    # The backward pass itself, for callers that have checked their arguments.
     params, rate = model["params"], model["dropout"]
     _, hidden_backward, takes = HIDDEN_ACTIVATIONS[model["activation"]]
     outputs = cache[-1]["a"]
     # The output layer's activation and loss differentiate together.
     if model["task"] == "classification":
-        dz = losses._softmax_cross_entropy_backward(outputs, targets, _sparse(targets))
+        dz = losses.softmax_cross_entropy_backward.unchecked(outputs, targets)
     elif model["task"] == "binary":
-        dz = activations.sigmoid_backward.unchecked(losses._binary_cross_entropy_backward(outputs, targets), outputs)
+        doutputs = losses.binary_cross_entropy_backward.unchecked(outputs, targets)
+        dz = activations.sigmoid_backward.unchecked(doutputs, outputs)
     else:
-        dz = activations.linear_backward.unchecked(losses._mean_squared_error_backward(outputs, targets))
+        doutputs = losses.mean_squared_error_backward.unchecked(outputs, targets)
+        dz = activations.linear_backward.unchecked(doutputs)
     grads = {}
     for i in reversed(range(len(cache))):
         # The first layer's inputs are the data: nothing needs their gradient.
-        dinputs, dweights, dbiases = layers._dense_backward(dz, cache[i]["inputs"], params[f"weights{i}"], i > 0)
+        dinputs, dweights, dbiases = layers.dense_backward.unchecked(
+            dz, cache[i]["inputs"], params[f"weights{i}"], i > 0)
         grads[f"weights{i}"], grads[f"biases{i}"] = dweights, dbiases
         if i > 0:
             below = cache[i - 1]
             if below["mask"] is not None:
-                dinputs = layers._dropout_backward(dinputs, below["mask"], rate)
+                dinputs = layers.dropout_backward.unchecked(dinputs, below["mask"], rate)
             dz = hidden_backward(dinputs, below["z"] if takes == "inputs" else below["a"])
     for name, array in params.items():
         if model["l1"]:
-            grads[name] = grads[name] + losses.l1_penalty_backward(array, model["l1"])
+            grads[name] = grads[name] + losses.l1_penalty_backward.unchecked(array, model["l1"])
         if model["l2"]:
-            grads[name] = grads[name] + losses.l2_penalty_backward(array, model["l2"])
+            grads[name] = grads[name] + losses.l2_penalty_backward.unchecked(array, model["l2"])
     return {name: grads[name] for name in params}
 
 
+@_checks.takes(model=MODEL, inputs="inputs for model", targets=TARGETS, optimizer=OPTIMIZER, seed="seed",
+               hyperparameters=HYPERPARAMETERS, state=STATE)
 def train_step(model, inputs, targets, optimizer="adam", state=None, hyperparameters=None, seed=0):
     """One step of training on one batch: forward, loss, backward, update.
 
@@ -272,26 +225,18 @@ def train_step(model, inputs, targets, optimizer="adam", state=None, hyperparame
     metrics: {"loss": data_loss + regularisation_loss, "data_loss", "regularisation", "accuracy"},
     measured on this batch before the update (with dropout, when the model has it).
     """
-    model, inputs = _check_inputs("train_step", model, inputs)
-    targets = _check_targets("train_step", model, targets, len(inputs))
-    hyperparameters = _check_training("train_step", optimizer, state, hyperparameters, seed)
-    return _train_step(model, inputs, targets, optimizer, state, hyperparameters, seed)
-
-
-def _train_step(model, inputs, targets, optimizer, state, hyperparameters, seed):
-    # One step itself, for callers that have checked their arguments (train_epoch
-    # checks the whole data set once, not every batch again).
-    masks = _dropout_masks(model, len(inputs), seed) if model["dropout"] else [None] * (len(model["sizes"]) - 1)
-    outputs, cache = _forward(model, inputs, masks)
-    data_loss, penalty = _loss(model, outputs, targets)
+    masks = dropout_masks.unchecked(model, len(inputs), seed)
+    outputs, cache = forward.unchecked(model, inputs, masks)
+    data_loss, penalty = loss.unchecked(model, outputs, targets)
     metrics = {"loss": data_loss + penalty, "data_loss": data_loss, "regularisation": penalty,
                "accuracy": _accuracy(model, outputs, targets)}
-    grads = _backward(model, cache, targets)
-    iterations = 0 if state is None else state["iterations"]
-    params, state = OPTIMIZERS[optimizer](model["params"], grads, state, hyperparameters, iterations)
+    grads = backward.unchecked(model, cache, targets)
+    params, state = OPTIMIZERS[optimizer](model["params"], grads, state, hyperparameters)
     return {**model, "params": params}, state, metrics
 
 
+@_checks.takes(model=MODEL, inputs="inputs for model", targets=TARGETS, batch_size="limit", optimizer=OPTIMIZER,
+               seed="seed", hyperparameters=HYPERPARAMETERS, state=STATE, epoch="int")
 def train_epoch(model, inputs, targets, optimizer="adam", state=None, hyperparameters=None, batch_size=None,
                 seed=0, epoch=0):
     """One pass over the training set, in mini-batches shuffled from (seed, epoch).
@@ -305,16 +250,12 @@ def train_epoch(model, inputs, targets, optimizer="adam", state=None, hyperparam
     metrics: the mean of the steps' loss, data_loss, regularisation and accuracy,
     weighted by batch size, and "step_losses", each step's loss.
     """
-    model, inputs = _check_inputs("train_epoch", model, inputs)
-    targets = _check_targets("train_epoch", model, targets, len(inputs))
-    n_samples = inputs.shape[0]
-    batch_size = n_samples if batch_size is None else _checks.count("train_epoch", "batch_size", batch_size)
-    hyperparameters = _check_training("train_epoch", optimizer, state, hyperparameters, seed)
-    epoch = _checks.integer("train_epoch", "epoch", epoch)
+    n_samples = len(inputs)
+    batch_size = n_samples if batch_size is None else batch_size
     if batch_size >= n_samples:
         order = None
     else:
-        order = rng.permutation(n_samples, seed * 1_000_003 + epoch)
+        order = rng.permutation.unchecked(n_samples, seed * 1_000_003 + epoch)
     totals = {"loss": 0.0, "data_loss": 0.0, "regularisation": 0.0, "accuracy": 0.0}
     step_losses = []
     for step, start in enumerate(range(0, n_samples, batch_size)):
@@ -324,16 +265,18 @@ def train_epoch(model, inputs, targets, optimizer="adam", state=None, hyperparam
             # Fancy indexing gathers the batch's rows in one copy each.
             batch = order[start:start + batch_size]
             batch_inputs, batch_targets = inputs[batch], targets[batch]
-        model, state, metrics = _train_step(model, batch_inputs, batch_targets, optimizer, state,
-                                            hyperparameters, _step_seed(seed, epoch, step))
+        model, state, metrics = train_step.unchecked(model, batch_inputs, batch_targets, optimizer, state,
+                                                     hyperparameters, _step_seed(seed, epoch, step))
         for key in totals:
-            totals[key] += metrics[key] * batch_inputs.shape[0]
+            totals[key] += metrics[key] * len(batch_inputs)
         step_losses.append(metrics["loss"])
     metrics = {key: total / n_samples for key, total in totals.items()}
     metrics["step_losses"] = step_losses
     return model, state, metrics
 
 
+@_checks.takes(model=MODEL, inputs="inputs for model", targets=TARGETS, epochs="count", batch_size="limit",
+               optimizer=OPTIMIZER, seed="seed", hyperparameters=HYPERPARAMETERS)
 def fit(model, inputs, targets, epochs=1, batch_size=None, optimizer="adam", hyperparameters=None, seed=0):
     """Train for a number of epochs; return the trained model and each epoch's metrics.
 
@@ -341,20 +284,15 @@ def fit(model, inputs, targets, epochs=1, batch_size=None, optimizer="adam", hyp
     epochs: int >= 1    batch_size, optimizer, hyperparameters, seed: as for train_epoch
     ->    (new_model, history), history a list of train_epoch's metrics, one per epoch
     """
-    model, inputs = _check_inputs("fit", model, inputs)
-    targets = _check_targets("fit", model, targets, len(inputs))
-    epochs = _checks.count("fit", "epochs", epochs)
-    if batch_size is not None:
-        _checks.count("fit", "batch_size", batch_size)
-    _check_training("fit", optimizer, None, hyperparameters, seed)
     state, history = None, []
     for epoch in range(epochs):
-        model, state, metrics = train_epoch(model, inputs, targets, optimizer, state, hyperparameters,
-                                            batch_size, seed, epoch)
+        model, state, metrics = train_epoch.unchecked(model, inputs, targets, optimizer, state, hyperparameters,
+                                                      batch_size, seed, epoch)
         history.append(metrics)
     return model, history
 
 
+@_checks.takes(model=MODEL, inputs="inputs for model", batch_size="limit")
 def predict(model, inputs, batch_size=None):
     """The model's outputs for some inputs, without dropout.
 
@@ -363,18 +301,18 @@ def predict(model, inputs, batch_size=None):
     same outputs, with memory for one batch's activations only
     ->    (n_samples, n_outputs)
     """
-    model, inputs = _check_inputs("predict", model, inputs)
-    batch_size = len(inputs) if batch_size is None else _checks.count("predict", "batch_size", batch_size)
+    batch_size = len(inputs) if batch_size is None else batch_size
     no_masks = [None] * (len(model["sizes"]) - 1)
     if batch_size >= len(inputs):
-        return _forward(model, inputs, no_masks)[0]
+        return forward.unchecked(model, inputs, no_masks)[0]
     # One array for every output, filled batch by batch: no list of pieces to join.
     outputs = np.empty((len(inputs), model["sizes"][-1]), dtype=np.result_type(inputs, model["params"]["weights0"]))
     for start in range(0, len(inputs), batch_size):
-        outputs[start:start + batch_size] = _forward(model, inputs[start:start + batch_size], no_masks)[0]
+        outputs[start:start + batch_size] = forward.unchecked(model, inputs[start:start + batch_size], no_masks)[0]
     return outputs
 
 
+@_checks.takes(model=MODEL, inputs="inputs for model", targets=TARGETS, batch_size="limit")
 def evaluate(model, inputs, targets, batch_size=None):
     """Loss and accuracy of the model on a data set, without dropout.
 
@@ -384,17 +322,15 @@ def evaluate(model, inputs, targets, batch_size=None):
 
     In batches, the loss and accuracy are the batches' means weighted by their sizes.
     """
-    model, inputs = _check_inputs("evaluate", model, inputs)
-    targets = _check_targets("evaluate", model, targets, len(inputs))
     n_samples = len(inputs)
-    batch_size = n_samples if batch_size is None else _checks.count("evaluate", "batch_size", batch_size)
+    batch_size = n_samples if batch_size is None else batch_size
     precision = _std(targets) / 250 if model["task"] == "regression" else None
     no_masks = [None] * (len(model["sizes"]) - 1)
     data_loss = correct = penalty = 0.0
     for start in range(0, n_samples, batch_size):
         batch_targets = targets[start:start + batch_size]
-        outputs = _forward(model, inputs[start:start + batch_size], no_masks)[0]
-        batch_loss, penalty = _loss(model, outputs, batch_targets)
+        outputs = forward.unchecked(model, inputs[start:start + batch_size], no_masks)[0]
+        batch_loss, penalty = loss.unchecked(model, outputs, batch_targets)
         data_loss += batch_loss * len(outputs) / n_samples
         correct += _accuracy(model, outputs, batch_targets, precision) * len(outputs) / n_samples
     return {"loss": data_loss + penalty, "data_loss": data_loss, "regularisation": penalty, "accuracy": correct}
@@ -410,6 +346,7 @@ def _canonical(model):
     return json.dumps(model, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+@_checks.takes(model=MODEL, path="path")
 def save(model, path):
     """Write a model to a JSON file that either twin can load, atomically.
 
@@ -420,8 +357,6 @@ def save(model, path):
     by load. It is written to a temporary file beside path, then renamed over
     it: a crash midway leaves the old file (or none), never half a file.
     """
-    model = _checks.model("save", model, HIDDEN_ACTIVATIONS, TASKS)
-    path = _checks.path("save", "path", path)
     model = _plain(model)
     try:
         body = _canonical(model)
@@ -442,6 +377,7 @@ def save(model, path):
         raise
 
 
+@_checks.takes(path="path")
 def load(path):
     """Read a model that save wrote (by either twin).
 
@@ -451,7 +387,6 @@ def load(path):
     model file: not JSON (a truncated file), the wrong format or version, a
     checksum that does not match, or parameters that do not fit the sizes.
     """
-    path = _checks.path("load", "path", path)
     with open(path) as file:
         text = file.read()
     try:

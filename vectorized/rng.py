@@ -21,6 +21,7 @@ import numpy as np
 
 from vectorized import _checks
 
+_MASK = (1 << 64) - 1
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # 2**64 / golden ratio: steps that never repeat a pattern
 
 
@@ -31,6 +32,15 @@ def _mix(z):
     return z ^ (z >> np.uint64(31))
 
 
+def _count(shape):
+    return shape[0] if len(shape) == 1 else shape[0] * shape[1]
+
+
+def _reshape(values, shape):
+    return np.asarray(values, dtype=np.float64).reshape(shape)
+
+
+@_checks.takes(shape="shape", seed="seed")
 def uniform(shape, seed):
     """Uniform random numbers in [0, 1), the i-th a hash of (seed, i) (SplitMix64).
 
@@ -41,14 +51,14 @@ def uniform(shape, seed):
 
     Elements are numbered row by row.
     """
-    shape = _checks.shape_argument("uniform", "shape", shape)
-    seed = _checks.seed("uniform", "seed", seed)
-    base = _mix(np.array([seed % 2**64], dtype=np.uint64))
-    counters = np.arange(1, int(np.prod(shape)) + 1, dtype=np.uint64)
+    base = _mix(np.array([seed & _MASK], dtype=np.uint64))
+    counters = np.arange(1, _count(shape) + 1, dtype=np.uint64)
     z = _mix(base + counters * _GOLDEN)
-    return ((z >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)).reshape(shape)
+    values = (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
+    return _reshape(values, shape)
 
 
+@_checks.takes(shape="shape", seed="seed")
 def normal(shape, seed):
     """Standard normal random numbers, N(0, 1), from Python's ``random.Random(seed).gauss``.
 
@@ -56,22 +66,20 @@ def normal(shape, seed):
 
     Elements are drawn row by row, so both twins draw the very same numbers.
     """
-    shape = _checks.shape_argument("normal", "shape", shape)
-    seed = _checks.seed("normal", "seed", seed)
     # The one Python loop in this twin, on purpose: drawing from the standard
     # library's generator is what makes both twins start from identical weights.
     # It runs once per layer, never per sample or per step.
     generator = random.Random(seed)
-    return np.array([generator.gauss(0.0, 1.0) for _ in range(int(np.prod(shape)))]).reshape(shape)
+    values = [generator.gauss(0.0, 1.0) for _ in range(_count(shape))]
+    return _reshape(values, shape)
 
 
+@_checks.takes(n="count", seed="seed")
 def permutation(n, seed):
     """The numbers 0 .. n-1 in a random order, from Python's ``random.Random(seed).shuffle``.
 
     n: int >= 1    seed: int    ->    (n,) ints
     """
-    n = _checks.count("permutation", "n", n)
-    seed = _checks.seed("permutation", "seed", seed)
     # Shuffled by the standard library, as in the pure twin, once per epoch.
     indices = list(range(n))
     random.Random(seed).shuffle(indices)
