@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from twinnet import agreement, registry
-from twinnet.twins import leaves, to_pure
+from twinnet.contract import agreement, registry
+from twinnet.contract.twins import leaves, to_pure
 
 
 def _is_array(value):

@@ -13,7 +13,7 @@ import copy
 import numpy as np
 import pytest
 
-from twinnet import registry
+from twinnet.contract import registry
 
 
 def _kind(value):

@@ -10,7 +10,7 @@ import pure.data
 import pure.network
 import vectorized.network
 from twinnet import bench
-from twinnet.training import as_vectorized_model
+from twinnet.train import as_vectorized_model
 
 
 def test_the_flat_numpy_step_is_the_same_math():

@@ -17,29 +17,11 @@ import pytest
 
 import pure.data
 import vectorized.data
-from twinnet import cli, datasets
+from twinnet import cli
+from twinnet import data as datasets
+from twinnet.contract.adapters import idx_bytes
 
 N_SAMPLES = 12
-
-
-def idx_images(images):
-    images = np.asarray(images, dtype=np.uint8)
-    return struct.pack(">IIII", 2051, *images.shape) + images.tobytes()
-
-
-def idx_labels(labels):
-    labels = np.asarray(labels, dtype=np.uint8)
-    return struct.pack(">II", 2049, len(labels)) + labels.tobytes()
-
-
-def small_files(seed=0):
-    """The four files of a tiny data set (4x4 images), gzipped as the real ones are."""
-    rng = np.random.default_rng(seed)
-    files = {}
-    for split, count in (("train", N_SAMPLES), ("test", N_SAMPLES // 2)):
-        files[datasets.IMAGES[split]] = gzip.compress(idx_images(rng.integers(0, 256, (count, 4, 4))), mtime=0)
-        files[datasets.LABELS[split]] = gzip.compress(idx_labels(rng.integers(0, 10, count)), mtime=0)
-    return files
 
 
 class Server:
@@ -92,8 +74,11 @@ class Server:
 
 
 @pytest.fixture
-def served():
-    files = small_files()
+def served(mnist_files):
+    """A server of the four files of a tiny data set (4x4 images), gzipped as the real ones are."""
+    rng = np.random.default_rng(0)
+    files = mnist_files({split: (rng.integers(0, 256, (count, 4, 4)), rng.integers(0, 10, count))
+                         for split, count in (("train", N_SAMPLES), ("test", N_SAMPLES // 2))})
     server = Server(files)
     dataset = datasets.Dataset("tiny", (server.url,), {name: hashlib.sha256(body).hexdigest()
                                                        for name, body in files.items()}, tuple("0123456789"))
@@ -304,8 +289,8 @@ def write(path, body, gzipped=True):
 @pytest.mark.parametrize("gzipped", [True, False])
 def test_idx_files_read_the_same_in_both_twins(tmp_path, twin, gzipped):
     images = np.arange(3 * 2 * 4, dtype=np.uint8).reshape(3, 2, 4) * 10
-    images_path = write(tmp_path / "images", idx_images(images), gzipped)
-    labels_path = write(tmp_path / "labels", idx_labels([7, 0, 9]), gzipped)
+    images_path = write(tmp_path / "images", idx_bytes(images=images), gzipped)
+    labels_path = write(tmp_path / "labels", idx_bytes(labels=[7, 0, 9]), gzipped)
     inputs, labels = READERS[twin].load_idx(images_path, labels_path)
     np.testing.assert_array_equal(np.asarray(inputs), images.reshape(3, 8) / 255.0)
     assert list(labels) == [7, 0, 9]
@@ -314,8 +299,8 @@ def test_idx_files_read_the_same_in_both_twins(tmp_path, twin, gzipped):
 
 
 def _broken_files(tmp_path):
-    good_images = idx_images(np.zeros((3, 2, 2)))
-    good_labels = idx_labels([1, 2, 3])
+    good_images = idx_bytes(images=np.zeros((3, 2, 2)))
+    good_labels = idx_bytes(labels=[1, 2, 3])
     return {
         "truncated images": (good_images[:-1], good_labels, "expected 28 bytes", "the file is truncated"),
         "images too long": (good_images + b"\0", good_labels, "expected 28 bytes", "the file is too long"),
@@ -323,7 +308,7 @@ def _broken_files(tmp_path):
                         "got 2049"),
         "labels for images": (good_images, good_images, "expected IDX magic number 2049", "got 2051"),
         "short header": (good_images[:6], good_labels, "expected an IDX header of 16 bytes", "got 6 bytes"),
-        "counts disagree": (good_images, idx_labels([1, 2]), "expected 3 labels, one per image", "got 2"),
+        "counts disagree": (good_images, idx_bytes(labels=[1, 2]), "expected 3 labels, one per image", "got 2"),
     }
 
 
@@ -343,7 +328,7 @@ def test_broken_idx_files_are_named(tmp_path, twin, case):
 
 @pytest.mark.parametrize("twin", ["pure", "vectorized"])
 def test_a_damaged_gzip_stream_is_named(tmp_path, twin):
-    body = gzip.compress(idx_images(np.zeros((50, 4, 4))))
+    body = gzip.compress(idx_bytes(images=np.zeros((50, 4, 4))))
     path = tmp_path / "cut.gz"
     path.write_bytes(body[: len(body) // 2])
     with pytest.raises(ValueError, match=rf"^read_images: {path} expected a complete gzip file, got a damaged one"):
@@ -352,7 +337,7 @@ def test_a_damaged_gzip_stream_is_named(tmp_path, twin):
 
 @pytest.mark.parametrize("twin", ["pure", "vectorized"])
 def test_reader_arguments_are_checked(tmp_path, twin):
-    path = write(tmp_path / "images.gz", idx_images(np.zeros((2, 2, 2))))
+    path = write(tmp_path / "images.gz", idx_bytes(images=np.zeros((2, 2, 2))))
     with pytest.raises(TypeError, match="^read_images: path expected a file name, got None"):
         READERS[twin].read_images(None)
     with pytest.raises(ValueError, match="^read_images: limit expected an int >= 1, got 0"):
@@ -364,6 +349,6 @@ def test_reader_arguments_are_checked(tmp_path, twin):
 
 
 def test_float32_images_stay_float32(tmp_path):
-    path = write(tmp_path / "images.gz", idx_images(np.full((2, 3, 3), 255)))
+    path = write(tmp_path / "images.gz", idx_bytes(images=np.full((2, 3, 3), 255)))
     images = vectorized.data.read_images(path, dtype="float32")
     assert images.dtype == np.float32 and images.max() == 1.0

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from twinnet import registry
-from twinnet.twins import MODULES
+from twinnet.contract import registry
+from twinnet.contract.twins import MODULES
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -11,8 +11,8 @@ import math
 import numpy as np
 import pytest
 
-from twinnet import registry
-from twinnet.twins import to_pure
+from twinnet.contract import registry
+from twinnet.contract.twins import to_pure
 
 LOGITS = [[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, 1e4 - 1.0], [709.8, -745.2, 1e-300]]
 PROBABILITIES = [[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.0, 0.0, 1.0]]

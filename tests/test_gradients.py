@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from twinnet import gradcheck, registry, strategies
-from twinnet.twins import TWINS
+from twinnet.contract import gradcheck, registry, strategies
+from twinnet.contract.twins import TWINS
 
 BACKWARDS = [op for op in registry.OPERATIONS if op.gradient is not None]
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from twinnet import registry, strategies
-from twinnet.twins import TWINS
+from twinnet.contract import registry, strategies
+from twinnet.contract.twins import TWINS
 
 BOOK_INPUTS = [[1.0, 2.0, 3.0, 2.5], [2.0, 5.0, -1.0, 2.0], [-1.5, 2.7, 3.3, -0.8]]
 # The book writes one row per neuron; twinnet stores (n_inputs, n_neurons).

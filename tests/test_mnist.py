@@ -1,8 +1,9 @@
-"""MNIST-style training in both twins, on small IDX files these tests write (never the real ones)."""
+"""MNIST-style training in both twins, on small IDX files the tests write (never the real ones).
+
+The files come from the ``tiny_mnist`` fixture in tests/conftest.py.
+"""
 
 import contextlib
-import gzip
-import hashlib
 import io
 import json
 
@@ -13,35 +14,8 @@ import pure.data
 import pure.network
 import vectorized.data
 import vectorized.network
-from twinnet import cli, datasets, registry
-
-
-def _digits(count, seed):
-    """28x28 'images' whose bright block's position is the label: easy to learn, not trivial."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, count)
-    images = rng.integers(0, 60, (count, 28, 28))
-    for image, label in zip(images, labels):
-        row, column = divmod(int(label), 5)
-        image[4 + 10 * row:12 + 10 * row, 2 + 5 * column:6 + 5 * column] += 180
-    return images.astype(np.uint8), labels.astype(np.uint8)
-
-
-@pytest.fixture
-def tiny_mnist(tmp_path, monkeypatch):
-    """A folder with the four MNIST file names holding small data, registered as 'mnist'."""
-    checksums = {}
-    for split, count, seed in (("train", 400, 0), ("test", 100, 1)):
-        images, labels = _digits(count, seed)
-        for name, body in ((datasets.IMAGES[split], registry.idx_bytes(images=images)),
-                           (datasets.LABELS[split], registry.idx_bytes(labels=labels))):
-            compressed = gzip.compress(body, mtime=0)
-            (tmp_path / name).write_bytes(compressed)
-            checksums[name] = hashlib.sha256(compressed).hexdigest()
-    original = datasets.DATASETS["mnist"]
-    monkeypatch.setitem(datasets.DATASETS, "mnist", datasets.Dataset("mnist", original.mirrors, checksums,
-                                                                     original.classes))
-    return tmp_path
+from twinnet import cli
+from twinnet import data as datasets
 
 
 def test_first_20_minibatches_agree(tiny_mnist):

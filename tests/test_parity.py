@@ -5,8 +5,8 @@ import inspect
 
 import pytest
 
-from twinnet import registry
-from twinnet.twins import MODULES, TWINS
+from twinnet.contract import registry
+from twinnet.contract.twins import MODULES, TWINS
 
 
 def public_functions(module):

@@ -12,8 +12,8 @@ import pure.optimizers
 import vectorized.data
 import vectorized.network
 import vectorized.optimizers
-from twinnet.training import as_vectorized_model
-from twinnet.twins import to_pure
+from twinnet.contract.twins import to_pure
+from twinnet.train import as_vectorized_model
 
 TWIN_NETWORKS = {"pure": pure.network, "vectorized": vectorized.network}
 

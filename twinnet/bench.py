@@ -26,7 +26,10 @@ import time
 
 import numpy as np
 
-from twinnet.twins import TWINS, to_pure
+from twinnet.contract import registry
+from twinnet.contract.twins import TWINS, to_pure
+from twinnet.data import DataError, locate
+from twinnet.train import as_vectorized_model
 
 TARGETS = {"vs_flat": 1.10, "vs_matmuls": 1.5, "vs_torch": 0.8, "pure_vs_flat": 1.3, "memory": 1.5}
 
@@ -82,7 +85,8 @@ def _operation_cases(rng, quick):
         probabilities = TWINS["vectorized"].activations.softmax(logits)
         labels = rng.integers(0, 10, batch)
         cases.append(("softmax", f"{batch}x10", {"inputs": logits}))
-        cases.append(("softmax_backward", f"{batch}x10", {"dvalues": _matrix(rng, batch, 10), "outputs": probabilities}))
+        cases.append(("softmax_backward", f"{batch}x10",
+                      {"dvalues": _matrix(rng, batch, 10), "outputs": probabilities}))
         cases.append(("categorical_cross_entropy", f"{batch}x10", {"predictions": probabilities, "targets": labels}))
         cases.append(("softmax_cross_entropy_backward", f"{batch}x10",
                       {"probabilities": probabilities, "targets": labels}))
@@ -96,8 +100,6 @@ def _operation_cases(rng, quick):
 
 
 def bench_operations(quick=False, min_time=None):
-    from twinnet import registry
-
     rng = np.random.default_rng(0)
     min_time = min_time or (0.01 if quick else 0.05)
     rows = []
@@ -166,8 +168,6 @@ def _torch_step(dtype, inputs, labels, model):
 
 
 def bench_training_step(dtype, quick=False):
-    from twinnet.training import as_vectorized_model
-
     network = TWINS["vectorized"].network
     rng = np.random.default_rng(0)
     inputs = rng.random((128, 784)).astype(dtype)
@@ -317,11 +317,9 @@ sys.exit(code)
 
 def bench_memory(data_dir=None):
     """Peak resident memory of `twinnet train --data mnist --epochs 1`, in a child process of its own."""
-    from twinnet import datasets
-
     try:
-        folder = datasets.locate("mnist", data_dir)
-    except datasets.DataError:
+        folder = locate("mnist", data_dir)
+    except DataError:
         return {"note": "the MNIST files are not here (twinnet data mnist, or --data-dir): skipped"}
     result = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(folder)], capture_output=True, text=True)
     if result.returncode != 0:
@@ -396,3 +394,12 @@ def _seconds(value):
 
 def to_json(results):
     return json.dumps(results, default=float)
+
+
+def command(args):
+    """Run the benchmarks; with --json the table goes to stderr and the results, as JSON, to stdout."""
+    report = (lambda text: print(text, file=sys.stderr)) if args.json else print
+    results = run(args.quick, args.data_dir, report)
+    if args.json:
+        print(to_json(results))
+    return 0

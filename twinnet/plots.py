@@ -10,7 +10,8 @@ run never leaves half a PNG.
 import numpy as np
 
 from twinnet import files
-from twinnet.twins import TWINS, to_pure
+from twinnet.contract.twins import TWINS, to_pure
+from twinnet.data import DATASETS
 
 GRID = 120  # points per side of the decision-region grid
 
@@ -83,15 +84,13 @@ def training_figure(path, side_by_side, data_name):
 
 def _image_figure(pyplot, side_by_side, data_name, runs):
     """Loss curves, then 4 x 8 test images as the last twin predicts them."""
-    from twinnet import datasets
-
     figure = pyplot.figure(figsize=(15, 5))
     grid = figure.add_gridspec(4, 12)
     _loss_curves(figure.add_subplot(grid[:, :4]), runs)
     run = runs[-1]
     inputs, labels = side_by_side.data.test[run.name]
     image_axes = [figure.add_subplot(grid[row, 4 + column]) for row in range(4) for column in range(8)]
-    _test_images(image_axes, run, np.asarray(inputs), np.asarray(labels), datasets.DATASETS[data_name].classes)
+    _test_images(image_axes, run, np.asarray(inputs), np.asarray(labels), DATASETS[data_name].classes)
     figure.suptitle(f"{run.name} twin: test accuracy {run.test['accuracy']:.4f}; mistakes in red", fontsize=10)
     return figure
 

@@ -21,21 +21,16 @@ twinnet's vectorized implementation.
 Needs Hypothesis: ``pip install "twinnet[test]"``.
 """
 
-from twinnet import oracle
-from twinnet.source import find
-from twinnet.twins import to_pure
+from twinnet.check import check
+from twinnet.contract import registry
+from twinnet.contract.twins import to_pure
 
 __all__ = ["assert_matches_reference", "check", "strategy", "reference", "to_lists", "operation_names"]
 
 
-def check(function, name, style=None, max_examples=200, timeout=5.0):
-    """Compare ``function`` with the reference for ``name``; return the report (report.passed is a bool)."""
-    return oracle.check(function, name, style, max_examples, timeout)
-
-
 def assert_matches_reference(function, name, style=None, max_examples=200, timeout=5.0):
     """Fail (AssertionError) with a shrunk counterexample unless ``function`` agrees with the reference."""
-    report = oracle.check(function, name, style, max_examples, timeout)
+    report = check(function, name, style, max_examples, timeout)
     if not report.passed:
         raise AssertionError(str(report))
     return report
@@ -43,12 +38,12 @@ def assert_matches_reference(function, name, style=None, max_examples=200, timeo
 
 def strategy(name):
     """The Hypothesis strategy of keyword arguments (NumPy arrays) that twinnet's tests draw for ``name``."""
-    return find(name).strategy()
+    return registry.get(name).strategy()
 
 
 def reference(name):
-    """twinnet's vectorized implementation of ``name`` (the pure one is ``find(name).pure``)."""
-    return find(name).vectorized
+    """twinnet's vectorized implementation of ``name`` (the pure one: ``twinnet.contract.registry.get(name).pure``)."""
+    return registry.get(name).vectorized
 
 
 def to_lists(kwargs):
@@ -57,6 +52,4 @@ def to_lists(kwargs):
 
 
 def operation_names():
-    from twinnet import registry
-
     return [operation.name for operation in registry.OPERATIONS]

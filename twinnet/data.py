@@ -1,4 +1,4 @@
-"""MNIST and Fashion-MNIST: where the files live, getting them once, and checking them.
+"""``twinnet data``: MNIST and Fashion-MNIST, where the files live, getting them once, and checking them.
 
 ``twinnet data mnist`` downloads the four published gzipped IDX files into a
 cache folder (``TWINNET_DATA`` if set, else the platform's user cache), checks
@@ -207,3 +207,38 @@ def download(name, folder=None, mirrors=None, dataset=None, retries=3, timeout=3
             raise DataError(f"could not download {file_name}: {failures[-1]}\n"
                             + where_to_put(dataset, folder, problems))
     return folder
+
+
+# ---------------------------------------------------------------- the command
+
+
+class DownloadProgress:
+    """A progress bar on a terminal; on anything else, nothing until each file is done."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.live = stream.isatty()
+
+    def __call__(self, file_name, done, total):
+        if self.live:
+            share = f"{100 * done / total:5.1f}%" if total else ""
+            self.stream.write(f"\r  {file_name:<28} {done / 1e6:7.1f} MB {share}")
+            self.stream.flush()
+
+    def done(self, file_name, what):
+        if self.live:
+            self.stream.write("\r" + " " * 60 + "\r")
+        print(f"  {file_name:<28} {what}", flush=True)
+
+
+def command(args):
+    """Download (or, with --data-dir, check) the four files of MNIST or Fashion-MNIST."""
+    dataset = DATASETS[args.name]
+    if args.data_dir:
+        folder = locate(args.name, args.data_dir)
+    else:
+        progress = DownloadProgress(sys.stderr)
+        folder = download(args.name, args.folder, args.mirror and [args.mirror], retries=args.retries,
+                          backoff=args.retry_wait, progress=progress, log=progress.done)
+    print(f"{args.name}: {len(dataset.sha256)} files verified in {folder}")
+    return 0

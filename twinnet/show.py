@@ -13,7 +13,7 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 
-from twinnet import registry
+from twinnet.contract import registry
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Exercise stubs: an operation's signature and docstring, with the body left to write.
+"""``twinnet exercise``: an operation's signature and docstring, with the body left to write.
 
 ``twinnet exercise softmax`` writes ``softmax.py``: the function's signature
 and docstring (shapes and formula), a body that raises NotImplementedError,
@@ -9,8 +9,9 @@ reference. ``--style numpy`` writes the vectorized form instead of loops.
 import inspect
 import pathlib
 
-from twinnet import files
-from twinnet.source import docstring, find
+from twinnet import UsageError, files
+from twinnet.contract import registry
+from twinnet.show import docstring
 
 IMPORTS = {"lists": "import math\n", "numpy": "import numpy as np\n"}
 TWIN_OF_STYLE = {"lists": "pure", "numpy": "vectorized"}
@@ -20,7 +21,7 @@ STYLE_WORDS = {"lists": "plain Python loops over lists (like pure/)", "numpy": "
 
 def stub(name, style="lists", file_name=None):
     """The text of an exercise file for the operation ``name``."""
-    operation = find(name)
+    operation = registry.get(name)
     file_name = file_name or f"{name}.py"
     signature = inspect.signature(operation.pure)
     doc = docstring(operation)
@@ -54,3 +55,15 @@ def write(name, style="lists", out=None, force=False):
         raise FileExistsError(f"{path} exists; pass --force to overwrite it")
     files.write_text(path, stub(name, style, path.name))
     return path
+
+
+def command(args):
+    """Write the stub, and say how to check it once it is filled in."""
+    registry.get(args.name)  # an unknown name is the error to report, even where FILE exists
+    try:
+        path = write(args.name, args.style, args.out, args.force)
+    except FileExistsError as error:
+        raise UsageError(str(error)) from None
+    print(f"wrote {path}: fill in {args.name}, then run")
+    print(f"    twinnet check {path}:{args.name} --as {args.name}")
+    return 0

@@ -4,7 +4,7 @@ Results may be numbers, arrays, or structures of them (tuples, dicts, lists of
 dicts such as a network's cache). Both results are flattened into their
 leaves, each with its path (``('params', 'weights0')``), and compared leaf by
 leaf: numbers and arrays within a tolerance scaled to the terms each element
-was summed from (see ``twinnet.registry.AGREEMENT_RTOL``), everything else
+was summed from (see ``twinnet.contract.tolerances``), everything else
 (ints in a state, strings, bytes, None) exactly.
 """
 
@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinnet.registry import AGREEMENT_RTOL
-from twinnet.twins import leaves, to_pure
+from twinnet.contract.tolerances import AGREEMENT_RTOL
+from twinnet.contract.twins import leaves, to_pure
 
 
 @dataclass

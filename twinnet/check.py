@@ -1,4 +1,4 @@
-"""Test anyone's implementation of an operation against twinnet's reference.
+"""``twinnet check``: test anyone's implementation of an operation against twinnet's reference.
 
 ``check(function, "softmax")`` draws inputs from the registry's Hypothesis
 strategy for softmax, runs the function and the reference on each, and
@@ -23,15 +23,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twinnet import agreement
-from twinnet.source import find
-from twinnet.twins import to_pure
+from twinnet import UsageError
+from twinnet.contract import agreement, registry
+from twinnet.contract.twins import to_pure
 
 STYLES = ("lists", "numpy")
 
 
-class UserCodeError(Exception):
-    """The user's file or function could not be loaded."""
+class UserCodeError(UsageError):
+    """The user's file or function could not be loaded (or checked)."""
 
 
 class Hang(Exception):
@@ -145,7 +145,7 @@ def check(function, name, style=None, max_examples=200, timeout=5.0):
     from hypothesis import HealthCheck, find as hypothesis_find, settings
     from hypothesis.errors import NoSuchExample
 
-    operation = find(name)
+    operation = registry.get(name)
     if operation.run is not None:
         raise UserCodeError(f"{name} reads or writes files; check compares functions of values only")
     style = style or detect_style(function)
@@ -165,3 +165,11 @@ def check(function, name, style=None, max_examples=200, timeout=5.0):
         return Report(name, style, counted["examples"], True)
     expected, got, problem, details = _attempt(operation, function, style, smallest, timeout)
     return Report(name, style, counted["examples"], False, to_pure(smallest), expected, got, problem, details)
+
+
+def command(args):
+    """Test FILE.py:FUNCTION against the reference; exit 0 when it agrees, 1 when it does not."""
+    registry.get(args.name)  # an unknown name is reported before the user's file is run
+    report = check(load_function(args.target), args.name, args.style, args.examples, args.timeout)
+    print(report)
+    return 0 if report.passed else 1

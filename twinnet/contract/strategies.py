@@ -1,7 +1,7 @@
 """Hypothesis strategies for the inputs of every registered operation.
 
 Each strategy draws a dict of keyword arguments as float64 NumPy arrays (labels
-as int64), ready for the vectorized twin; :func:`twinnet.twins.to_pure` turns
+as int64), ready for the vectorized twin; :func:`twinnet.contract.twins.to_pure` turns
 them into the lists the pure twin takes. The registry names one strategy per
 operation, and one more per ``*_backward`` for its gradient check: those keep
 away from kinks (ReLU at 0, |x| at 0) and clips (a probability under 1e-7),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twinnet.twins import TWINS, to_numpy
+from twinnet.contract.twins import TWINS, to_numpy
 
 STEP = 1e-6
 # The measured gradient is off by about h**2 * f''' / 6 (about 1e-13 here) from
