@@ -33,3 +33,37 @@ def test_every_python_block_is_an_example(page):
     """A ```python block without >>> would never run: the docs could rot there."""
     for block in re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S):
         assert block.lstrip().startswith(">>>"), f"{page.name}: a python block that is not a doctest:\n{block[:200]}"
+
+
+QUOTING = [DOCS.parent / "README.md", *PAGES]
+
+
+@pytest.mark.parametrize("page", QUOTING, ids=lambda path: path.name)
+def test_quoted_library_code_matches_the_code(page):
+    """Every block under a `<!-- twinnet docs: ... -->` marker is what `twinnet docs` makes of the code now."""
+    from twinnet import docs
+
+    text = page.read_text()
+    assert docs.fill_quotes(text) == text, f"{page.name} quotes code that has changed since: run `twinnet docs`"
+
+
+def test_the_readme_and_chapters_quote_through_markers():
+    from twinnet import docs
+
+    quoting = {path.name for path in docs.quoting_files()}
+    assert "README.md" in quoting
+    assert quoting <= {path.name for path in QUOTING}
+    readme = (DOCS.parent / "README.md").read_text()
+    assert "<!-- twinnet docs: code pure/activations.py softmax -->" in readme
+    assert "<!-- twinnet docs: code vectorized/activations.py softmax -->" in readme
+
+
+def test_a_quote_that_drifted_is_caught_and_refilled():
+    from twinnet import docs
+
+    readme = (DOCS.parent / "README.md").read_text()
+    drifted = readme.replace("largest = max(row)", "largest = max(row) + 0.0", 1)
+    assert drifted != readme
+    assert docs.fill_quotes(drifted) == readme
+    with pytest.raises(ValueError, match="cannot read the marker"):
+        docs.fill_quotes("<!-- twinnet docs: cod pure/activations.py softmax -->\n```python\n```\n")

@@ -5,8 +5,8 @@ import io
 import pathlib
 import re
 
-from twinnet import registry
 from twinnet.cli import main
+from twinnet.contract import registry
 
 README = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
 
@@ -37,8 +37,37 @@ def test_readme_lists_the_operations_as_twinnet_list_prints_them():
     assert f"The operations ({len(registry.OPERATIONS)} of them" in README
 
 
-def test_readme_show_output_is_real():
-    from twinnet import registry, source
+def _quoted(marker):
+    """The fenced block that follows ``<!-- twinnet docs: MARKER -->`` in the README."""
+    after = README.split(f"<!-- twinnet docs: {marker} -->\n", 1)[1]
+    return after.split("\n", 1)[1].split("```\n", 1)[0]
 
-    shown = README.split("the private helpers each body calls:\n\n```\n", 1)[1].split("\n```", 1)[0]
-    assert shown + "\n" == source.side_by_side(registry.get("relu_backward"), width=100)
+
+def test_readme_show_output_is_real():
+    from twinnet import show
+
+    name, width = re.search(r"<!-- twinnet docs: show (\w+) --width (\d+) -->", README).groups()
+    assert _quoted(f"show {name} --width {width}") == show.side_by_side(registry.get(name), width=int(width))
+
+
+def test_readme_quotes_the_real_softmax():
+    """The excerpt is the function in the file, less its docstring and its declaration of checks."""
+    import ast
+    import inspect
+
+    import pure.activations
+    import vectorized.activations
+
+    assert "left out here" not in README
+    for module in (pure.activations, vectorized.activations):
+        twin = module.__name__.split(".")[0]
+        source = inspect.getsource(module.softmax)
+        definition = ast.parse(source).body[0]
+        (declaration,), docstring = definition.decorator_list, definition.body[0]
+        assert ast.unparse(declaration).startswith("_checks.takes(")
+        assert ast.get_docstring(definition) and isinstance(docstring, ast.Expr)
+        left_out = set(range(declaration.lineno - 1, declaration.end_lineno))
+        left_out |= set(range(docstring.lineno - 1, docstring.end_lineno))
+        lines = source.splitlines(keepends=True)
+        expected = "".join(line for index, line in enumerate(lines) if index not in left_out)
+        assert _quoted(f"code {twin}/activations.py softmax") == expected

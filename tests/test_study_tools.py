@@ -3,11 +3,14 @@
 import contextlib
 import io
 import pathlib
+import re
 import textwrap
 
 import pytest
 
-from twinnet import cli, exercises, oracle, reference, registry, source
+from twinnet import check as oracle
+from twinnet import cli, docs, exercise, show
+from twinnet.contract import registry
 from twinnet.testing import assert_matches_reference, strategy, to_lists
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -32,7 +35,7 @@ def test_show_puts_the_twins_side_by_side():
     assert out.count("Softmax of each row") == 1  # the shared docstring, once
     header = next(line for line in lines if line.startswith("pure/activations.py"))
     assert header.split("|")[1].strip() == "vectorized/activations.py"
-    assert any(line.startswith("def softmax(inputs):") and line.endswith("| def softmax(inputs):") for line in lines)
+    assert "def softmax(inputs):   (same in both twins)" in lines  # one line for both twins: they share it
     assert max(len(line) for line in lines) <= 160
 
 
@@ -40,8 +43,7 @@ def test_show_stacked_and_helpers():
     code, out, _ = run("show", "sigmoid", "--stacked")
     assert code == 0
     pure_part, vectorized_part = out.split("--- pure/activations.py ---")[1].split("--- vectorized/activations.py ---")
-    assert "def _sigmoid(inputs):" in pure_part  # the private helpers the body calls come along,
-    assert "def _logistic(x):" in pure_part  # and the ones they call
+    assert "def _logistic(x):" in pure_part  # the private helpers the body calls come along
     assert "np.exp(-np.abs(inputs))" in vectorized_part
 
 
@@ -57,8 +59,210 @@ def test_show_unknown_name_suggests():
 
 @pytest.mark.parametrize("operation", registry.OPERATIONS, ids=lambda op: op.name)
 def test_every_operation_can_be_shown(operation):
-    text = source.side_by_side(operation, width=200)
+    text = show.side_by_side(operation, width=200)
     assert f"def {operation.name}(" in text
+
+
+# ---------------------------------------------------------------- show: a teaching diff
+
+
+def _cells(text):
+    """(left, right) cells of every side-by-side row; a row across both columns comes as (row, None)."""
+    lines = text.splitlines()
+    start = next(index for index, line in enumerate(lines) if line.startswith("-") and "-+-" in line)
+    column = lines[start].index("+") - 1
+    cells = []
+    for line in lines[start + 1:]:
+        if len(line) > column and line[column:column + 3] in (" | ", " |"):
+            cells.append((line[:column].rstrip(), line[column + 3:]))
+        else:
+            cells.append((line, None))
+    return cells
+
+
+@pytest.mark.parametrize("stacked", [False, True], ids=["side-by-side", "stacked"])
+@pytest.mark.parametrize("operation", registry.OPERATIONS, ids=lambda op: op.name)
+def test_show_hides_validation_unless_asked(operation, stacked):
+    text = show.side_by_side(operation, width=120, stacked=stacked)
+    assert [line for line in text.splitlines() if "_checks" in line] == []
+    with_checks = show.side_by_side(operation, width=120, stacked=stacked, checks=True)
+    assert f"def {operation.name}(" in with_checks
+    assert len(with_checks) >= len(text)
+
+
+@pytest.mark.parametrize("operation", registry.OPERATIONS, ids=lambda op: op.name)
+def test_show_lines_the_twins_up(operation):
+    """Where the twins differ, both columns are filled from the same row; the rest is folded; all fits."""
+    for width in (100, 160):
+        text = show.side_by_side(operation, width=width)
+        assert max(len(line) for line in text.splitlines()) <= width, width
+        cells = _cells(text)
+        _, _, chunk_lists = show.paired_chunks(operation)
+        differ = [chunk for chunk in chunk_lists[0] if isinstance(chunk, show.Differ)]
+        if any(chunk.left and chunk.right for chunk in differ):
+            assert any(left.strip() and right and right.strip() for left, right in cells)
+        # the operation's own def line comes first, folded or side by side
+        first_left, first_right = cells[0]
+        assert first_left.startswith(f"def {operation.name}(")
+        if first_right is None:
+            assert first_left.endswith("same in both twins)")
+        else:
+            assert first_right.startswith(f"def {operation.name}(")
+
+
+@pytest.mark.parametrize("operation", registry.OPERATIONS, ids=lambda op: op.name)
+def test_show_never_splits_a_name_and_keeps_comments_comments(operation):
+    """Every line cut to a column keeps its names and numbers whole; a cut comment goes on as a comment."""
+    pure, vectorized = show.twin_source(operation, "pure"), show.twin_source(operation, "vectorized")
+    for source in (pure, vectorized):
+        for column in (30, 48, 58, 78):
+            for line in source.code:
+                pieces = show._wrap(line, column)
+                words = [word for piece in pieces for word in re.findall(r"\w+", piece)]
+                assert words == re.findall(r"\w+", line), (column, line, pieces)
+                if show._strings_and_comment(line)[1] is not None:
+                    # once a piece has reached the comment, every piece after it starts with #
+                    first = next(index for index, piece in enumerate(pieces)
+                                 if show._strings_and_comment(piece)[1] is not None)
+                    assert all(piece.lstrip().startswith("#") for piece in pieces[first + 1:]), (column, pieces)
+            poured = show._column(source.code, column)
+            words = [word for line in poured for word in re.findall(r"\w+", line)]
+            assert words == [word for line in source.code for word in re.findall(r"\w+", line)]
+
+
+def test_wrap_cuts_between_names_and_continues_comments():
+    line = "    return _binary_cross_entropy_backward(predictions, targets) / len(predictions)"
+    pieces = show._wrap(line, 48)
+    assert all(len(piece) <= 48 for piece in pieces)
+    assert "_binary_cross_entropy_backward(" in pieces[0] + pieces[1]
+    assert [word for piece in pieces for word in re.findall(r"\w+", piece)] == re.findall(r"\w+", line)
+    comment = "    # exp(-|x|) is exp(-x) for positive x and exp(x) for negative x: one exponential per element"
+    pieces = show._wrap(comment, 40)
+    assert len(pieces) > 2 and all(piece.startswith("    # ") for piece in pieces)
+    trailing = "    total = 0.0  # the sum of every sample's loss, divided by n_samples at the very end of it"
+    pieces = show._wrap(trailing, 40)
+    assert pieces[0].startswith("    total = 0.0")
+    assert all(piece.lstrip().startswith("#") for piece in pieces[1:])
+    # a token longer than the column overflows it, whole
+    long = "    x = a_name_far_longer_than_the_column_it_is_shown_in_by_a_lot + 1"
+    assert show._wrap(long, 30)[1].strip().startswith("a_name_far_longer_than_the_column")
+
+
+TWIN_A = '''
+from pure import _checks
+
+
+@_checks.takes(inputs="matrix", scale="number")
+def op(inputs, scale=1.0):
+    """A made-up operation: the rows of inputs, clipped, scaled."""
+    limit = 10 ** 6
+    if len(inputs) > limit:
+        _checks.fail(ValueError, "op", "inputs expected a smaller batch, got a huge one")
+    rows = [list(row) for row in inputs]
+    # The same three lines in both twins, and this comment with them.
+    try:
+        n_samples = len(rows)
+    except TypeError:
+        _checks.fail(TypeError, "op", "inputs expected rows")
+    n_features = len(rows[0])
+    total = n_samples * n_features
+    return [[_clip(x) * scale for x in row] for row in rows], total
+
+
+def _clip(x):
+    return min(max(x, 0.0), 1.0)
+
+
+def _only_here():
+    return 0
+'''
+
+TWIN_B = '''
+import numpy as np
+
+from vectorized import _checks
+
+
+@_checks.takes(inputs="matrix", scale="number")
+def op(inputs, scale=1.0):
+    """A made-up operation: the rows of inputs, clipped, scaled."""
+    limit = 10 ** 6
+    if len(inputs) > limit:
+        _checks.fail(ValueError, "op", "inputs expected a smaller batch, got a huge one")
+    rows = np.asarray(inputs)
+    # The same three lines in both twins, and this comment with them.
+    try:
+        n_samples = len(rows)
+    except TypeError:
+        _checks.fail(TypeError, "op", "inputs expected rows")
+    n_features = len(rows[0])
+    total = n_samples * n_features
+    return _clip(rows) * scale + _over_there(), total
+
+
+def _over_there():
+    return 0
+
+
+def _clip(x):
+    return np.clip(x, 0.0, 1.0)
+'''
+
+
+@pytest.fixture
+def made_up_operation(tmp_path, monkeypatch):
+    import importlib
+    import sys
+    import types
+
+    (tmp_path / "twin_a.py").write_text(TWIN_A)
+    (tmp_path / "twin_b.py").write_text(TWIN_B)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    modules = {"pure": importlib.import_module("twin_a"), "vectorized": importlib.import_module("twin_b")}
+    yield types.SimpleNamespace(name="op", module="made_up", pure=modules["pure"].op,
+                                function=lambda twin: modules[twin].op)
+    for name in ("twin_a", "twin_b"):
+        sys.modules.pop(name, None)
+
+
+def test_show_pairs_helpers_by_name_and_folds_what_is_equal(made_up_operation):
+    text = show.side_by_side(made_up_operation, width=140)
+    cells = _cells(text)
+    assert cells[0] == ("def op(inputs, scale=1.0):   (same in both twins)", None)
+    assert cells[1] == ("    rows = [list(row) for row in inputs]", "    rows = np.asarray(inputs)")
+    assert ("    # The same three lines in both twins, and this comment with them.   "
+            "(4 lines, same in both twins)", None) in cells
+    assert "n_features" not in text  # folded into the line above
+    assert "_checks" not in text and "10 ** 6" not in text  # the if that only validates goes with its check,
+    assert "limit" not in text  # and so does what only that if reads;
+    assert "try:" not in text and "except" not in text  # a try whose except only validates is its body
+    # _clip beside _clip although the twins define their helpers in another order
+    clip_row = next(index for index, (left, right) in enumerate(cells) if left.startswith("def _clip"))
+    assert cells[clip_row] == ("def _clip(x):   (same in both twins)", None)
+    assert cells[clip_row + 1] == ("    return min(max(x, 0.0), 1.0)", "    return np.clip(x, 0.0, 1.0)")
+    # a helper only one twin has stands alone on its side
+    assert ("", "def _over_there():") in cells and ("", "    return 0") in cells
+    assert "_only_here" not in text  # not called: not shown
+    with_checks = show.side_by_side(made_up_operation, width=140, checks=True)
+    assert '@_checks.takes(inputs="matrix", scale="number")   (same in both twins)' in with_checks.splitlines()
+    assert "_checks.fail(ValueError" in with_checks
+    for line in ("    limit = 10 ** 6", "    try:", "        n_samples = len(rows)"):
+        assert line in with_checks
+
+
+def test_show_train_step_prints_a_few_rows():
+    text = show.side_by_side(registry.get("train_step"), width=120)
+    rows = _cells(text)
+    assert len(rows) <= 40, len(rows)
+    assert any("same in both twins" in left for left, right in rows if right is None)
+
+
+def test_show_checks_flag():
+    code, out, _ = run("show", "relu_backward", "--checks", "--width", "120")
+    assert code == 0
+    assert '@_checks.takes(dvalues="matrix", inputs="matrix like dvalues")' in out
+    code, out, _ = run("show", "relu_backward", "--width", "120")
+    assert code == 0 and "_checks" not in out
 
 
 # ---------------------------------------------------------------- check: the library's own functions pass
@@ -250,7 +454,7 @@ def test_exercise_stub_then_check(tmp_path):
 @pytest.mark.parametrize("style", ["lists", "numpy"])
 @pytest.mark.parametrize("operation", VALUE_OPERATIONS, ids=lambda op: op.name)
 def test_every_exercise_stub_is_valid_python_of_its_style(operation, style):
-    text = exercises.stub(operation.name, style)
+    text = exercise.stub(operation.name, style)
     namespace = {}
     exec(compile(text, f"{operation.name}.py", "exec"), namespace)
     stub = namespace[operation.name]
@@ -264,7 +468,7 @@ def test_every_exercise_stub_is_valid_python_of_its_style(operation, style):
 
 def test_committed_reference_pages_are_up_to_date():
     folder = ROOT / "docs" / "reference"
-    expected = reference.pages()
+    expected = docs.pages()
     committed = {path.name: path.read_text() for path in folder.glob("*.md")}
     assert sorted(committed) == sorted(expected), "run `twinnet docs` and commit docs/reference"
     stale = [name for name, text in expected.items() if committed[name] != text]
@@ -272,8 +476,18 @@ def test_committed_reference_pages_are_up_to_date():
 
 
 def test_reference_pages_cover_every_operation():
-    pages = reference.pages()
+    pages = docs.pages()
     for operation in registry.OPERATIONS:
         page = pages[f"{operation.module}.md"]
         assert f"## `{operation.name}`" in page
         assert f"<th>pure/{operation.module}.py</th><th>vectorized/{operation.module}.py</th>" in page
+
+
+def test_reference_pages_fold_and_leave_out_the_checks():
+    pages = docs.pages()
+    for name, page in pages.items():
+        tables = re.findall(r"<table>.*?</table>", page, flags=re.S)
+        assert [table for table in tables if "_checks" in table] == [], name
+    assert 'colspan="2"' in pages["network.md"] and "same in both twins" in pages["network.md"]
+    # the network code calls the operations, and is mostly the same in both twins: folded, it is short
+    assert len(pages["network.md"].splitlines()) <= 1452 // 2
