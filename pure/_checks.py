@@ -7,10 +7,26 @@ name with the same checks, and both raise the same exception types:
 
 - ``TypeError`` when a value is of the wrong kind (a string, None, a float label),
 - ``ValueError`` when the kinds are right but the shape, length or range is not.
+
+Three rules hold for every argument, in both twins alike:
+
+- **Finite numbers only.** NaN, infinity and ints too large for a float64 (such
+  as 10**400) are refused with a ValueError that names the function, the
+  argument and the first bad position, row-major: ``relu: inputs expected finite
+  numbers, got nan at [0][1]``. A NaN would otherwise spread silently, and the
+  twins would answer it differently (max(nan, 0.0) is 0.0, NumPy's maximum nan).
+  Extreme finite values (logits of 1e4, a probability of exactly 0) are legal.
+- **The rank is part of the shape.** Lists nested too deep (a batch of images
+  not flattened) or not deep enough get a ValueError with the shape they have,
+  ``expected a matrix (a list of rows), got shape (2, 28, 28)``.
+- **Nothing too large to compute.** A request for more than MAX_VALUES values
+  (a shape, a count, the weights of one layer) is refused before anything is
+  allocated.
 """
 
 import functools
 import inspect
+import math
 import numbers
 import os
 from itertools import chain
@@ -24,19 +40,122 @@ def fail(error, func, message):
 def describe(value):
     """A short description of what the caller passed, for error messages."""
     if isinstance(value, (list, tuple)):
-        if value and all(isinstance(row, (list, tuple)) for row in value):
-            lengths = sorted({len(row) for row in value})
-            if len(lengths) == 1:
-                return f"shape ({len(value)}, {lengths[0]})"
-            return f"ragged rows of lengths {lengths}"
-        return f"shape ({len(value)},)"
+        sides = nested_shape(value)
+        if sides is None:
+            return _ragged(value)
+        return f"shape {sides}"
     if is_number(value):
-        return f"the number {value!r}"
+        return f"the number {show_number(value)}"
     if value is None:
         return "None"
     if isinstance(value, str):
         return f"the string {value[:20]!r}"
+    if isinstance(getattr(value, "shape", None), tuple):  # a NumPy array, named without importing NumPy
+        return f"a {type(value).__name__} of shape {value.shape}"
     return f"a {type(value).__name__}"
+
+
+def show_number(value):
+    """A number as a message shows it: ints too long to read by their size, the rest by repr."""
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+        if value.bit_length() <= 64:
+            return repr(value)
+        if value.bit_length() <= 1024:
+            return f"an int of about {float(value):.3g}"
+        return f"an int too large for a float64 ({value.bit_length()} bits)"
+    try:
+        return repr(float(value))
+    except OverflowError:  # a Fraction beyond the float64 range
+        return f"a {type(value).__name__} too large for a float64"
+
+
+def nested_shape(value):
+    """The shape of lists nested in lists, such as (2, 28, 28); () for a number; None when ragged.
+
+    Ragged means rows of different lengths, or numbers beside lists, at any depth.
+    """
+    sides, level = [], [value]
+    while level and _all_lists(level):
+        lengths = set(map(len, level))
+        if len(lengths) > 1:
+            return None
+        sides.append(lengths.pop())
+        level = list(chain.from_iterable(level))
+    types = set(map(type, level))
+    if types & _LISTS or (not types <= {float, int} and any(isinstance(item, (list, tuple)) for item in level)):
+        return None
+    return tuple(sides)
+
+
+_LISTS = {list, tuple}
+
+
+def _all_lists(items):
+    return set(map(type, items)) <= _LISTS or all(isinstance(item, (list, tuple)) for item in items)
+
+
+def _ragged(value):
+    """'ragged rows of lengths [1, 2]' when the rows are lists of different lengths, else 'ragged rows'."""
+    if isinstance(value, (list, tuple)) and value and _all_lists(value):
+        lengths = sorted(set(map(len, value)))
+        if len(lengths) > 1:
+            return f"ragged rows of lengths {lengths}"
+    return "ragged rows"
+
+
+# What an array of each number of sides is called in messages.
+ARRAY_NAMES = {1: ("a vector (a list of numbers)", "vector"), 2: ("a matrix (a list of rows)", "matrix")}
+
+
+def nested(func, name, value, ndim=None):
+    """Fail with the first reason why the lists ``value`` are not a (non-empty) array of numbers.
+
+    In this order, the same in both twins: something that is not a number (a
+    TypeError); rows of different lengths; a number of sides other than ``ndim``
+    (when given); no values at all (ValueErrors). Returns when nothing is wrong.
+    """
+    odd = _first_not_number(value)
+    if odd is not _NONE:
+        fail(TypeError, func, f"{name} expected numbers, got {describe(odd)}")
+    sides = nested_shape(value)
+    if sides is None:
+        fail(ValueError, func, f"{name} expected rows of equal length, got {_ragged(value)}")
+    if ndim is not None and len(sides) != ndim:
+        fail(ValueError, func, f"{name} expected {ARRAY_NAMES[ndim][0]}, got shape {sides}")
+    if 0 in sides:
+        noun = ARRAY_NAMES[len(sides)][1] if len(sides) in ARRAY_NAMES else "array"
+        fail(ValueError, func, f"{name} expected a non-empty {noun}, got shape {sides}")
+
+
+_NONE = object()  # "found nothing", where None is a finding
+
+
+def _first_not_number(value):
+    """The first item, row by row at any depth, that is neither a number nor a list; else _NONE."""
+    # Level by level in C first: only when some level holds another type does
+    # the loop below walk the lists in order to find the first such item.
+    level = [value]
+    while level:
+        types = set(map(type, level))
+        if not types <= _LISTS | {float, int}:
+            break
+        if not types <= _LISTS:
+            level = [item for item in level if type(item) in _LISTS]
+        level = list(chain.from_iterable(level))
+    else:
+        return _NONE
+    stack = [iter(value)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, (list, tuple)):
+                stack.append(iter(item))
+                break
+            if not is_number(item):
+                return item
+        else:
+            stack.pop()
+    return _NONE
 
 
 def is_number(value):
@@ -45,10 +164,20 @@ def is_number(value):
 
 
 def number(func, name, value):
-    """Check that ``value`` is a real number and return it as a float."""
+    """Check that ``value`` is a finite real number and return it as a float."""
     if not is_number(value):
         fail(TypeError, func, f"{name} expected a number, got {describe(value)}")
+    if not _is_finite(value):
+        fail(ValueError, func, f"{name} expected a finite number, got {show_number(value)}")
     return float(value)
+
+
+def _is_finite(value):
+    """True for a number a float64 holds, and holds as a finite value."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int (or a Fraction) beyond the float64 range
+        return False
 
 
 def non_negative(func, name, value):
@@ -61,54 +190,62 @@ def non_negative(func, name, value):
 
 # The types nearly every entry has. Checking the set of types present is done
 # by map and set in C, so the checks cost far less than the arithmetic after
-# them; only when something else turns up do the slow loops below look closer.
+# them; only when something else turns up does ``nested`` look closer.
 _PLAIN_NUMBERS = {float, int}
 
 
-def _elements(func, name, values):
-    """Check that every entry of one row is a number."""
-    if set(map(type, values)) <= _PLAIN_NUMBERS:
-        return
-    for value in values:
-        if not is_number(value):
-            fail(TypeError, func, f"{name} expected numbers, got {describe(value)}")
+def finite(func, name, value):
+    """Check that every value of a checked vector or matrix is finite (see the rules above); return it."""
+    flat = chain.from_iterable(value) if isinstance(value[0], (list, tuple)) else value
+    return _finite(func, name, value, set(map(type, flat)))
+
+
+def _finite(func, name, value, types):
+    # A sum in C first: it is finite when every value is, unless finite values
+    # overflow it (1e308 + 1e308); only then does the loop below look for one.
+    # Ints go through fsum, which turns each into a float and so refuses 10**400.
+    flat = chain.from_iterable(value) if isinstance(value[0], (list, tuple)) else value
+    try:
+        total = sum(flat) if types <= {float} else math.fsum(flat)
+    except (OverflowError, ValueError):  # an int too large for a float, or inf - inf
+        total = math.nan
+    if math.isfinite(total):
+        return value
+    for position, number_ in _positions(value):
+        if not _is_finite(number_):
+            fail(ValueError, func, f"{name} expected finite numbers, got {show_number(number_)} at {position}")
+    return value
+
+
+def _positions(value):
+    """(position, value) of a vector's or a matrix's values, row by row: ('[0][1]', x)."""
+    if not isinstance(value[0], (list, tuple)):
+        return ((f"[{i}]", x) for i, x in enumerate(value))
+    return ((f"[{i}][{j}]", x) for i, row in enumerate(value) for j, x in enumerate(row))
 
 
 def vector(func, name, value):
-    """Check a non-empty list of numbers, shape ``(n,)``."""
-    if is_number(value):
-        fail(ValueError, func, f"{name} expected a vector (a list of numbers), got {describe(value)}")
+    """Check a non-empty list of finite numbers, shape ``(n,)``."""
     if not isinstance(value, (list, tuple)):
-        fail(TypeError, func, f"{name} expected a vector (a list of numbers), got {describe(value)}")
-    if value and isinstance(value[0], (list, tuple)):
-        fail(ValueError, func, f"{name} expected a vector (a list of numbers), got {describe(value)}")
-    if not value:
-        fail(ValueError, func, f"{name} expected a non-empty vector, got shape (0,)")
-    _elements(func, name, value)
-    return value
+        fail(ValueError if is_number(value) else TypeError, func,
+             f"{name} expected a vector (a list of numbers), got {describe(value)}")
+    types = set(map(type, value))
+    if not value or not (types <= _PLAIN_NUMBERS or all(map(is_number, value))):
+        nested(func, name, value, 1)
+    return _finite(func, name, value, types)
 
 
 def matrix(func, name, value):
-    """Check a non-empty rectangular list of rows of numbers, shape ``(rows, columns)``."""
-    if is_number(value):
-        fail(ValueError, func, f"{name} expected a matrix (a list of rows), got {describe(value)}")
+    """Check a non-empty rectangular list of rows of finite numbers, shape ``(rows, columns)``."""
     if not isinstance(value, (list, tuple)):
-        fail(TypeError, func, f"{name} expected a matrix (a list of rows), got {describe(value)}")
-    if not set(map(type, value)) <= {list, tuple}:
-        for row in value:
-            if is_number(row):
-                fail(ValueError, func, f"{name} expected a matrix (a list of rows), got a number where a row should be")
-            if not isinstance(row, (list, tuple)):
-                fail(TypeError, func, f"{name} expected a matrix (a list of rows), got {describe(row)} as a row")
-    lengths = set(map(len, value))
-    if len(lengths) > 1:
-        fail(ValueError, func, f"{name} expected rows of equal length, got ragged rows of lengths {sorted(lengths)}")
-    if not value or 0 in lengths:
-        fail(ValueError, func, f"{name} expected a non-empty matrix, got {describe(value)}")
-    if not set(map(type, chain.from_iterable(value))) <= _PLAIN_NUMBERS:
-        for row in value:
-            _elements(func, name, row)
-    return value
+        fail(ValueError if is_number(value) else TypeError, func,
+             f"{name} expected a matrix (a list of rows), got {describe(value)}")
+    if not (value and set(map(type, value)) <= _LISTS and len(set(map(len, value))) == 1 and value[0]):
+        nested(func, name, value, 2)
+    types = set(map(type, chain.from_iterable(value)))
+    if not (types <= _PLAIN_NUMBERS or all(map(is_number, chain.from_iterable(value)))):
+        nested(func, name, value, 2)
+    return _finite(func, name, value, types)
 
 
 def vector_or_matrix(func, name, value):
@@ -149,7 +286,8 @@ def length(func, name, value, expected, what):
 
 def labels(func, name, value, n_samples, n_classes):
     """Check sparse class labels: ``n_samples`` integers in ``[0, n_classes)``."""
-    if is_number(value) or not isinstance(value, (list, tuple)) or not value:
+    if is_number(value) or not isinstance(value, (list, tuple)) or not value or \
+            not set(map(type, value)).isdisjoint(_LISTS):
         vector(func, name, value)  # raises the error that fits what was passed
     for label in value:
         if not isinstance(label, numbers.Integral):
@@ -157,7 +295,7 @@ def labels(func, name, value, n_samples, n_classes):
     length(func, name, len(value), n_samples, "labels (one per sample)")
     for label in value:
         if not 0 <= label < n_classes:
-            fail(ValueError, func, f"{name} expected labels in [0, {n_classes}), got {label}")
+            fail(ValueError, func, f"{name} expected labels in [0, {n_classes}), got {show_number(label)}")
     return value
 
 
@@ -168,17 +306,54 @@ def class_targets(func, name, value, n_samples, n_classes):
         if shape(value) != (n_samples, n_classes):
             fail(ValueError, func, f"{name} expected one-hot rows of shape {(n_samples, n_classes)}, "
                                    f"got shape {shape(value)}")
-        for row in value:
-            for target in row:
-                if not 0 <= target <= 1:
-                    fail(ValueError, func, f"{name} expected one-hot values in [0, 1], got {target!r}")
-        return value
+        return unit_interval(func, name, value, "one-hot values in [0, 1]")
     return labels(func, name, value, n_samples, n_classes)
 
 
 def targets(func, name, value, predictions):
     """Check class targets for ``predictions``: sparse labels or one-hot rows of the same shape."""
     return class_targets(func, name, value, len(predictions), len(predictions[0]))
+
+
+def unit_interval(func, name, value, what):
+    """Check that every value of a checked matrix lies in [0, 1]; return it. ``what`` is what was expected."""
+    if min(map(min, value)) < 0 or max(map(max, value)) > 1:
+        for position, number_ in _positions(value):
+            if not 0 <= number_ <= 1:
+                fail(ValueError, func, f"{name} expected {what}, got {show_number(float(number_))} at {position}")
+    return value
+
+
+# A softmax's rows sum to 1 up to rounding: a few units in the last place per
+# class (6e-8 each in float32). Clipping probabilities to [1e-7, 1 - 1e-7], as
+# the classic book does before a log, moves a row's sum by at most 1e-7 per
+# class. A tolerance of 1e-6 per class allows both, ten times over, and still
+# refuses what the check is for: logits or unnormalised scores, whose rows miss
+# 1 by whole units. (A central difference of step 1e-6 on one probability of a
+# row of two or more classes stays within it too.)
+PROBABILITY_SUM_TOLERANCE = 1e-6
+
+
+def probabilities(func, name, value):
+    """Check class probabilities, rows of a softmax: values in [0, 1], each row summing to 1; return them."""
+    value = matrix(func, name, value)
+    tolerance = PROBABILITY_SUM_TOLERANCE * len(value[0])
+    for i, total in enumerate(map(math.fsum, value)):
+        if not abs(total - 1.0) <= tolerance:
+            fail(ValueError, func, f"{name} expected probabilities (rows of a softmax, not logits), "
+                                   f"got a row summing to {round(total, 6)!r} at row {i}")
+    return unit_interval(func, name, value, "probabilities in [0, 1] (rows of a softmax, not logits)")
+
+
+def binary_probabilities(func, name, value):
+    """Check yes/no probabilities, outputs of a sigmoid: a matrix of values in [0, 1]; return it."""
+    value = matrix(func, name, value)
+    return unit_interval(func, name, value, "probabilities in [0, 1] (outputs of a sigmoid, not logits)")
+
+
+def binary_targets(func, name, value):
+    """Check yes/no targets: a matrix of values in [0, 1] (0 or 1, or a soft label between); return it."""
+    return unit_interval(func, name, matrix(func, name, value), "values in [0, 1]")
 
 
 def task_targets(func, name, value, task, n_samples, n_outputs):
@@ -203,21 +378,49 @@ def seed(func, name, value):
     return integer(func, name, value)
 
 
+# The most values one request may make: a shape's, a count's, one layer's weights.
+# 10**8 float64s take 800 MB in NumPy and about 3.2 GB as a pure list of floats
+# (a pointer and a float object each), and MNIST's 60000 x 784 pixels fit in
+# half of it; beyond, a request is refused before anything is allocated rather
+# than running the machine out of memory.
+MAX_VALUES = 10**8
+
+
 def count(func, name, value):
-    """Check a count: an int >= 1."""
+    """Check a count: an int >= 1 and at most MAX_VALUES."""
     value = integer(func, name, value)
     if value < 1:
         fail(ValueError, func, f"{name} expected an int >= 1, got {value}")
+    if value > MAX_VALUES:
+        fail(ValueError, func, f"{name} expected at most {MAX_VALUES}, got {show_number(value)}")
     return value
 
 
+def count_times(*others, what="values"):
+    """A spec for ``takes``: a count whose product with ``others`` (the names of counts checked
+    before it, or numbers) is at most MAX_VALUES, since that many ``what`` would be made of them."""
+    def check(func, name, value, arguments):
+        value = count(func, name, value)
+        sides = [arguments[other] if isinstance(other, str) else other for other in others] + [value]
+        if math.prod(sides) > MAX_VALUES:
+            fail(ValueError, func, f"{name} expected at most {MAX_VALUES} {what} "
+                                   f"({' x '.join(map(str, others + (name,)))}), got {' x '.join(map(str, sides))}")
+        return value
+    return check
+
+
 def shape_argument(func, name, value):
-    """Check a shape: (n,) or (rows, columns), each an int >= 1; return it as a tuple."""
+    """Check a shape: (n,) or (rows, columns), each an int >= 1, at most MAX_VALUES values; return it as a tuple."""
     if not isinstance(value, (list, tuple)):
         fail(TypeError, func, f"{name} expected a shape such as (3,) or (2, 3), got {describe(value)}")
     if len(value) not in (1, 2):
         fail(ValueError, func, f"{name} expected a shape of 1 or 2 sides, got {len(value)} sides")
-    return tuple(count(func, name, side) for side in value)
+    sides = tuple(integer(func, name, side) for side in value)
+    if min(sides) < 1:
+        fail(ValueError, func, f"{name} expected an int >= 1, got {min(sides)}")
+    if math.prod(sides) > MAX_VALUES:
+        fail(ValueError, func, f"{name} expected at most {MAX_VALUES} values, got {show_number(math.prod(sides))}")
+    return sides
 
 
 def rate(func, name, value):
@@ -342,14 +545,25 @@ def path(func, name, value):
 
 
 def layer_sizes(func, name, value):
-    """Check a network's layer sizes: at least 2 counts, inputs first; return them as a list of ints."""
+    """Check a network's layer sizes: at least 2 counts, inputs first; return them as a list of ints.
+
+    A NumPy array of ints is taken as the list it holds. No layer may have more
+    than MAX_VALUES weights.
+    """
+    if not isinstance(value, (list, tuple)) and callable(getattr(value, "tolist", None)):
+        value = value.tolist()  # a NumPy array, taken without importing NumPy
     if is_number(value):
         fail(ValueError, func, f"{name} expected a list of layer sizes such as [2, 64, 3], got {describe(value)}")
     if not isinstance(value, (list, tuple)):
         fail(TypeError, func, f"{name} expected a list of layer sizes such as [2, 64, 3], got {describe(value)}")
     if len(value) < 2:
         fail(ValueError, func, f"{name} expected at least 2 sizes (inputs and outputs), got {len(value)}")
-    return [count(func, name, size) for size in value]
+    sizes = [count(func, name, size) for size in value]
+    for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if n_inputs * n_neurons > MAX_VALUES:
+            fail(ValueError, func, f"{name} expected at most {MAX_VALUES} weights in a layer, "
+                                   f"got {n_inputs} x {n_neurons} in layer {i}")
+    return sizes
 
 
 MODEL_KEYS = ("sizes", "activation", "task", "dropout", "l1", "l2")
@@ -366,17 +580,67 @@ def model_settings(func, model, activations, tasks):
 
 
 def model_file(func, file_name, document, file_format, version):
-    """Check the envelope of a saved model file (its contents are checked by ``model``)."""
+    """Check the envelope of a saved model file (its contents are checked by ``model``).
+
+    Each message ends with what makes a file edited by hand load again.
+    """
+    keys = f'"format": "{file_format}", "version": {version}, "sha256" and "model"'
     if not isinstance(document, dict) or document.get("format") != file_format:
-        fail(ValueError, func, f"{file_name} expected a {file_format!r} file, got another kind of JSON")
+        fail(ValueError, func, f"{file_name} expected a {file_format!r} file, got another kind of JSON: "
+                               f"a model file is a JSON object with {keys}, as save writes it")
     if document.get("version") != version:
-        fail(ValueError, func, f"{file_name} expected file version {version}, got {document.get('version')!r}")
+        fail(ValueError, func, f"{file_name} expected file version {version}, got {document.get('version')!r}: "
+                               f'this twinnet reads "version": {version} (a newer file needs a newer twinnet)')
     if not isinstance(document.get("sha256"), str) or "model" not in document:
-        fail(ValueError, func, f"{file_name} expected a model and its sha256, got keys {sorted(document)}")
+        fail(ValueError, func, f"{file_name} expected a model and its sha256, got keys {sorted(document)}: "
+                               f"a model file holds {keys}; save the model again with twinnet")
 
 
-def model(func, value, activations, tasks):
-    """Check a whole model: its settings, and parameters whose names and shapes fit its sizes."""
+def not_finite(value):
+    """The first NaN or infinity of an array of numbers, as (its index such as "[0][2]", the value).
+
+    None when every number is finite, and when ``value`` is not an array of
+    numbers at all (the other checks say what it is).
+    """
+    if not isinstance(value, (list, tuple)):
+        return None
+    is_matrix = bool(value) and set(map(type, value)) <= {list, tuple}
+    for i, row in enumerate(value if is_matrix else [value]):
+        # A row of plain floats is checked by map in C; only a row with a bad value is looked at closely.
+        if set(map(type, row)) == {float} and all(map(math.isfinite, row)):
+            continue
+        for j, number in enumerate(row):
+            if isinstance(number, float) and not math.isfinite(number):
+                return (f"[{i}][{j}]" if is_matrix else f"[{j}]"), float(number)
+    return None
+
+
+def finite_parameter(func, name, value, file=None):
+    """Check that a model's parameter holds no NaN or infinity; the message names the first, and ``file``
+    (save's path, or None), to which nothing is written."""
+    bad = not_finite(value)
+    if bad is not None:
+        where, number = bad
+        unwritten = "" if file is None else f": nothing was written to {file}"
+        fail(ValueError, func, f"model expected finite parameters, got {number!r} in {name}{where}{unwritten}")
+
+
+def one_dtype(params, dtype=None):
+    """A model's parameters in one dtype: ``dtype`` if given, else float32 when every one is float32, else float64.
+
+    A model with float32 biases beside float64 weights (what NumPy's functions give
+    after the book's ``nnfs.init()``) would otherwise train each array in its own
+    precision. The pure twin's Python floats are all float64: it converts nothing.
+    """
+    return params
+
+
+def model(func, value, activations, tasks, dtype=None, file=None):
+    """Check a whole model: its settings, and finite parameters whose names and shapes fit its sizes.
+
+    Returns the model with its parameters in one dtype (see ``one_dtype``): ``dtype``,
+    or None for the model's own. ``file``: see ``finite_parameter``.
+    """
     if not isinstance(value, dict):
         fail(TypeError, func, f"model expected a dict (from create or load), got {describe(value)}")
     missing = [key for key in MODEL_KEYS + ("params",) if key not in value]
@@ -388,13 +652,16 @@ def model(func, value, activations, tasks):
     if not isinstance(params, dict) or sorted(params) != sorted(names):
         got = sorted(params) if isinstance(params, dict) else describe(params)
         fail(ValueError, func, f"params expected the arrays {names}, got {got}")
+    for name in names:
+        finite_parameter(func, name, params[name], file)
     for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
         weights = matrix(func, f"params['weights{i}']", params[f"weights{i}"])
         biases = vector(func, f"params['biases{i}']", params[f"biases{i}"])
         if shape(weights) != (n_inputs, n_neurons) or len(biases) != n_neurons:
             fail(ValueError, func, f"params of layer {i} expected shapes ({n_inputs}, {n_neurons}) and "
                                    f"({n_neurons},), got {shape(weights)} and ({len(biases)},)")
-    return value
+    # The same model (the pure twin's parameters need no conversion).
+    return {**value, "params": one_dtype(params, dtype)}
 
 
 def cache(func, value, n_layers):
@@ -426,23 +693,50 @@ def masks(func, value, n_layers):
     return value
 
 
-def model_among(activations, tasks):
-    """A spec for ``takes``: a whole model (see ``model``) whose activation and task are among these names."""
-    return lambda func, name, value, arguments: model(func, value, activations, tasks)
+def model_among(activations, tasks, dtype=None, file=None):
+    """A spec for ``takes``: a whole model (see ``model``) whose activation and task are among these names.
+
+    ``dtype`` and ``file`` name arguments checked before it: the dtype to bring the
+    parameters to (None there keeps the model's own), and the file save writes.
+    """
+    def check(func, name, value, arguments):
+        return model(func, value, activations, tasks, arguments[dtype] if dtype else None,
+                     arguments[file] if file else None)
+    return check
+
+
+def model_dtype(func, name, value):
+    """Check the dtype a model computes in: "float64", "float32", or None for the model's own.
+
+    The pure twin computes in Python floats, which are float64: it refuses "float32".
+    """
+    if value is not None and dtype(func, name, value) != "float64":
+        fail(ValueError, func, f'{name} expected "float64" (pure computes in Python floats, which are float64), '
+                               f"got {value!r}")
+    return value
+
+
+def in_model_dtype(value, model_):
+    """A checked float array in the dtype of a checked model's parameters (int labels stay ints).
+
+    The vectorized twin computes in the model's precision: float32 data is not
+    silently computed in float64 by a float32 model, nor the other way round.
+    """
+    return value
 
 
 def network_inputs(func, name, value, model_):
-    """Check a batch for a checked model: a matrix with a column per input of the model."""
+    """Check a batch for a checked model: a matrix with a column per input of the model, in its dtype."""
     value = matrix(func, name, value)
     length(func, name, dimension(value, "columns"), model_["sizes"][0], "columns (the model's inputs)")
-    return value
+    return in_model_dtype(value, model_)
 
 
 def network_outputs(func, name, value, model_):
-    """Check a batch of outputs for a checked model: a matrix with a column per output of the model."""
+    """Check a batch of outputs for a checked model: a matrix with a column per output of the model, in its dtype."""
     value = matrix(func, name, value)
     length(func, name, dimension(value, "columns"), model_["sizes"][-1], "columns (the model's outputs)")
-    return value
+    return in_model_dtype(value, model_)
 
 
 def network_cache(func, name, value, model_):
@@ -457,11 +751,11 @@ def network_masks(func, name, value, model_):
 
 def network_targets(batch):
     """A spec for ``takes``: targets for the task of the argument ``model``, one per row of the argument
-    ``batch`` (for a cache, one per row of its last layer's outputs); see ``task_targets``."""
+    ``batch`` (for a cache, one per row of its last layer's outputs), in the model's dtype; see ``task_targets``."""
     def check(func, name, value, arguments):
         model_, rows = arguments["model"], arguments[batch]
         n_samples = len(rows[-1]["a"]) if batch == "cache" else len(rows)
-        return task_targets(func, name, value, model_["task"], n_samples, model_["sizes"][-1])
+        return in_model_dtype(task_targets(func, name, value, model_["task"], n_samples, model_["sizes"][-1]), model_)
     return check
 
 
@@ -493,8 +787,13 @@ def dtype(func, name, value):
 
 
 def limit(func, name, value):
-    """Check an optional count: None (everything) or an int >= 1."""
-    return None if value is None else count(func, name, value)
+    """Check an optional limit: None (everything) or an int >= 1 (any size: it only caps what there is)."""
+    if value is None:
+        return None
+    value = integer(func, name, value)
+    if value < 1:
+        fail(ValueError, func, f"{name} expected an int >= 1, got {value}")
+    return value
 
 
 def flag(func, name, value):
@@ -515,6 +814,9 @@ KINDS = {
     "vector or matrix": vector_or_matrix,
     "arrays": named_arrays,
     "targets": targets,
+    "probabilities": probabilities,
+    "binary probabilities": binary_probabilities,
+    "binary targets": binary_targets,
     "int": integer,
     "seed": seed,
     "count": count,
@@ -522,6 +824,7 @@ KINDS = {
     "rate": rate,
     "path": path,
     "dtype": dtype,
+    "model dtype": model_dtype,
     "limit": limit,
     "flag": flag,
     "layer sizes": layer_sizes,
@@ -575,6 +878,7 @@ def takes(**specs):
             return function(*arguments.args, **arguments.kwargs)
 
         checked.unchecked = function
+        checked.specs = dict(specs)  # what each argument was declared to be, for tools and tests
         return checked
     return decorate
 
@@ -584,7 +888,7 @@ def _parse(func, argument, spec):
     if callable(spec):
         return spec
     kind, *relations = [part.strip() for part in spec.split(",")]
-    words = kind.split()
+    words = kind.rsplit(" ", 2)  # a kind may have two words: "binary targets like predictions"
     if kind in KINDS:
         joined, other = None, None
     elif len(words) == 3 and words[1] in ("like", "for"):

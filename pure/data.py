@@ -25,7 +25,7 @@ def _linspace(start, stop, n):
     return [start + (stop - start) * i / (n - 1) for i in range(n)]
 
 
-@_checks.takes(samples="count", classes="count", seed="seed")
+@_checks.takes(samples="count", classes=_checks.count_times("samples", 2, what="coordinates"), seed="seed")
 def spiral(samples, classes, seed):
     """Points on ``classes`` interleaved spiral arms, one arm per class: not linearly separable.
 
@@ -49,7 +49,7 @@ def spiral(samples, classes, seed):
     return inputs, labels
 
 
-@_checks.takes(samples="count", classes="count", seed="seed")
+@_checks.takes(samples="count", classes=_checks.count_times("samples", 2, what="coordinates"), seed="seed")
 def vertical(samples, classes, seed):
     """Gaussian blobs side by side, one per class: separable by vertical lines.
 

@@ -42,7 +42,7 @@ def _mean_over_elements(term, predictions, targets):
     return total / (len(predictions) * len(predictions[0]))
 
 
-@_checks.takes(predictions="matrix", targets="targets for predictions")
+@_checks.takes(predictions="probabilities", targets="targets for predictions")
 def categorical_cross_entropy(predictions, targets):
     """Mean categorical cross-entropy of predicted class probabilities.
 
@@ -62,7 +62,7 @@ def categorical_cross_entropy(predictions, targets):
     return total / len(predictions)
 
 
-@_checks.takes(predictions="matrix", targets="targets for predictions")
+@_checks.takes(predictions="probabilities", targets="targets for predictions")
 def categorical_cross_entropy_backward(predictions, targets):
     """Gradient of the mean categorical cross-entropy with respect to the predictions.
 
@@ -79,7 +79,7 @@ def categorical_cross_entropy_backward(predictions, targets):
             for row, target_row in zip(predictions, _one_hot_rows(targets, predictions))]
 
 
-@_checks.takes(probabilities="matrix", targets="targets for probabilities")
+@_checks.takes(probabilities="probabilities", targets="targets for probabilities")
 def softmax_cross_entropy_backward(probabilities, targets):
     """Gradient of cross-entropy with respect to the logits fed to a softmax, in one step.
 
@@ -102,7 +102,7 @@ def _binary_cross_entropy_term(p, t):
     return -(t * math.log(p) + (1.0 - t) * math.log(1.0 - p))
 
 
-@_checks.takes(predictions="matrix", targets="matrix like predictions")
+@_checks.takes(predictions="binary probabilities", targets="binary targets like predictions")
 def binary_cross_entropy(predictions, targets):
     """Mean binary cross-entropy: each output is an independent yes/no probability.
 
@@ -114,7 +114,7 @@ def binary_cross_entropy(predictions, targets):
     return _mean_over_elements(_binary_cross_entropy_term, predictions, targets)
 
 
-@_checks.takes(predictions="matrix", targets="matrix like predictions")
+@_checks.takes(predictions="binary probabilities", targets="binary targets like predictions")
 def binary_cross_entropy_backward(predictions, targets):
     """Gradient of the mean binary cross-entropy with respect to the predictions.
 
@@ -200,7 +200,7 @@ def _labels(targets):
     return targets
 
 
-@_checks.takes(predictions="matrix", targets="targets for predictions")
+@_checks.takes(predictions="probabilities", targets="targets for predictions")
 def accuracy(predictions, targets):
     """Fraction of samples whose most probable class is the true class.
 
@@ -219,7 +219,7 @@ def accuracy(predictions, targets):
     return correct / len(predictions)
 
 
-@_checks.takes(predictions="matrix", targets="matrix like predictions")
+@_checks.takes(predictions="binary probabilities", targets="binary targets like predictions")
 def binary_accuracy(predictions, targets):
     """Fraction of yes/no outputs on the right side of 0.5.
 

@@ -8,14 +8,32 @@ same checks, and both raise the same exception types:
 - ``TypeError`` when a value is of the wrong kind (a string, None, a float label),
 - ``ValueError`` when the kinds are right but the shape, length or range is not.
 
-The checks look at shapes and dtypes, which costs nothing next to the
-arithmetic; they never copy a float array (float32 stays float32).
+Three rules hold for every argument, in both twins alike:
+
+- **Finite numbers only.** NaN, infinity and ints too large for a float64 (such
+  as 10**400) are refused with a ValueError that names the function, the
+  argument and the first bad position, row-major: ``relu: inputs expected finite
+  numbers, got nan at [0][1]``. A NaN would otherwise spread silently, and the
+  twins would answer it differently (max(nan, 0.0) is 0.0, NumPy's maximum nan).
+  Extreme finite values (logits of 1e4, a probability of exactly 0) are legal.
+- **The rank is part of the shape.** Lists nested too deep (a batch of images
+  not flattened) or not deep enough get a ValueError with the shape they have,
+  ``expected a matrix (a list of rows), got shape (2, 28, 28)``.
+- **Nothing too large to compute.** A request for more than MAX_VALUES values
+  (a shape, a count, the weights of one layer) is refused before anything is
+  allocated.
+
+The checks look at shapes and dtypes, and at whether a float array is finite,
+which costs little next to the arithmetic; they never copy a float array
+(float32 stays float32). An object array is taken as the lists it holds.
 """
 
 import functools
 import inspect
+import math
 import numbers
 import os
+from itertools import chain
 
 import numpy as np
 
@@ -37,13 +55,121 @@ def describe(value):
             odd = next((v for v in value.ravel() if not is_number(v)), None)
             return describe(odd)
         return f"dtype {value.dtype}"
+    if isinstance(value, (list, tuple)):
+        sides = nested_shape(value)
+        if sides is None:
+            return _ragged(value)
+        return f"shape {sides}"
     if is_number(value):
-        return f"the number {value!r}"
+        return f"the number {show_number(value)}"
     if value is None:
         return "None"
     if isinstance(value, str):
         return f"the string {value[:20]!r}"
     return f"a {type(value).__name__}"
+
+
+def show_number(value):
+    """A number as a message shows it: ints too long to read by their size, the rest by repr."""
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+        if value.bit_length() <= 64:
+            return repr(value)
+        if value.bit_length() <= 1024:
+            return f"an int of about {float(value):.3g}"
+        return f"an int too large for a float64 ({value.bit_length()} bits)"
+    try:
+        return repr(float(value))
+    except OverflowError:  # a Fraction beyond the float64 range
+        return f"a {type(value).__name__} too large for a float64"
+
+
+def nested_shape(value):
+    """The shape of lists nested in lists, such as (2, 28, 28); () for a number; None when ragged.
+
+    Ragged means rows of different lengths, or numbers beside lists, at any depth.
+    """
+    sides, level = [], [value]
+    while level and _all_lists(level):
+        lengths = set(map(len, level))
+        if len(lengths) > 1:
+            return None
+        sides.append(lengths.pop())
+        level = list(chain.from_iterable(level))
+    types = set(map(type, level))
+    if types & _LISTS or (not types <= {float, int} and any(isinstance(item, (list, tuple)) for item in level)):
+        return None
+    return tuple(sides)
+
+
+_LISTS = {list, tuple}
+
+
+def _all_lists(items):
+    return set(map(type, items)) <= _LISTS or all(isinstance(item, (list, tuple)) for item in items)
+
+
+def _ragged(value):
+    """'ragged rows of lengths [1, 2]' when the rows are lists of different lengths, else 'ragged rows'."""
+    if isinstance(value, (list, tuple)) and value and _all_lists(value):
+        lengths = sorted(set(map(len, value)))
+        if len(lengths) > 1:
+            return f"ragged rows of lengths {lengths}"
+    return "ragged rows"
+
+
+# What an array of each number of sides is called in messages.
+ARRAY_NAMES = {1: ("a vector (a list of numbers)", "vector"), 2: ("a matrix (a list of rows)", "matrix")}
+
+
+def nested(func, name, value, ndim=None):
+    """Fail with the first reason why the lists ``value`` are not a (non-empty) array of numbers.
+
+    In this order, the same in both twins: something that is not a number (a
+    TypeError); rows of different lengths; a number of sides other than ``ndim``
+    (when given); no values at all (ValueErrors). Returns when nothing is wrong.
+    """
+    odd = _first_not_number(value)
+    if odd is not _NONE:
+        fail(TypeError, func, f"{name} expected numbers, got {describe(odd)}")
+    sides = nested_shape(value)
+    if sides is None:
+        fail(ValueError, func, f"{name} expected rows of equal length, got {_ragged(value)}")
+    if ndim is not None and len(sides) != ndim:
+        fail(ValueError, func, f"{name} expected {ARRAY_NAMES[ndim][0]}, got shape {sides}")
+    if 0 in sides:
+        noun = ARRAY_NAMES[len(sides)][1] if len(sides) in ARRAY_NAMES else "array"
+        fail(ValueError, func, f"{name} expected a non-empty {noun}, got shape {sides}")
+
+
+_NONE = object()  # "found nothing", where None is a finding
+
+
+def _first_not_number(value):
+    """The first item, row by row at any depth, that is neither a number nor a list; else _NONE."""
+    # Level by level in C first: only when some level holds another type does
+    # the loop below walk the lists in order to find the first such item.
+    level = [value]
+    while level:
+        types = set(map(type, level))
+        if not types <= _LISTS | {float, int}:
+            break
+        if not types <= _LISTS:
+            level = [item for item in level if type(item) in _LISTS]
+        level = list(chain.from_iterable(level))
+    else:
+        return _NONE
+    stack = [iter(value)]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, (list, tuple)):
+                stack.append(iter(item))
+                break
+            if not is_number(item):
+                return item
+        else:
+            stack.pop()
+    return _NONE
 
 
 def is_number(value):
@@ -52,10 +178,20 @@ def is_number(value):
 
 
 def number(func, name, value):
-    """Check that ``value`` is a real number and return it as a float."""
+    """Check that ``value`` is a finite real number and return it as a float."""
     if not is_number(value):
         fail(TypeError, func, f"{name} expected a number, got {describe(value)}")
+    if not _is_finite(value):
+        fail(ValueError, func, f"{name} expected a finite number, got {show_number(value)}")
     return float(value)
+
+
+def _is_finite(value):
+    """True for a number a float64 holds, and holds as a finite value."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int (or a Fraction) beyond the float64 range
+        return False
 
 
 def non_negative(func, name, value):
@@ -67,60 +203,98 @@ def non_negative(func, name, value):
 
 
 def array(func, name, value, what):
-    """Turn ``value`` into a numeric ndarray, or fail as the pure twin would.
+    """Turn ``value`` into an ndarray of numbers, or fail as the pure twin would.
 
-    Float arrays are returned as they are; bool and integer ones are checked
-    here and converted by the caller, which knows whether it wants floats.
+    Numeric arrays are returned as they are, bool and integer ones to be
+    converted by the caller, which knows whether it wants floats; so is an
+    object array of numbers (ints too large for int64 make one). Lists that are
+    not an array of numbers fail with the pure twin's message (see ``nested``).
     """
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        value = value.tolist()  # an object array answers as the lists it holds, ragged or not
     try:
         result = np.asarray(value)
     except ValueError:
         # NumPy refuses nested lists of unequal lengths.
+        nested(func, name, _lists(value))
         fail(ValueError, func, f"{name} expected rows of equal length, got ragged rows")
-    if result.dtype.kind not in "biuf":
-        fail(TypeError, func, f"{name} expected {what} of numbers, got {describe(result)}")
-    return result
+    if result.dtype.kind in "biuf" or (result.dtype == object and all(map(is_number, result.flat))):
+        return result
+    if isinstance(value, (list, tuple)):
+        nested(func, name, _lists(value))
+    fail(TypeError, func, f"{name} expected {what} of numbers, got {describe(result)}")
 
 
-def _floats(result):
-    """Bool and integer inputs are promoted to float64, float inputs keep their precision."""
-    return result if result.dtype.kind == "f" else result.astype(np.float64)
+def _lists(value):
+    """Lists in place of the arrays among them (rows given as arrays), to be looked at as the pure twin would."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_lists(item) for item in value]
+    return value
+
+
+def _floats(func, name, result):
+    """Bool, integer and object inputs become float64, float inputs keep their precision."""
+    if result.dtype.kind == "f":
+        return result
+    try:
+        return result.astype(np.float64)
+    except OverflowError:  # an int too large for a float64, in an object array
+        return finite(func, name, result)
 
 
 def _ready(value, ndim):
-    # The common case, a non-empty float array of the right rank, needs no work:
-    # answering it first keeps the checks from costing more than small arithmetic.
+    # The common case, a non-empty float array of the right rank, needs no work
+    # but the test that it is finite: answering it first keeps the checks from
+    # costing more than small arithmetic.
     return type(value) is np.ndarray and value.ndim == ndim and value.dtype.kind == "f" and value.size > 0
 
 
+def finite(func, name, value):
+    """Check that every value of a checked vector or matrix is finite (see the rules above); return it."""
+    if value.dtype.kind == "f":
+        if np.isfinite(value).all():
+            return value
+        bad = np.argwhere(~np.isfinite(value))[0]
+    elif value.dtype == object:
+        bad = next((index for index in np.ndindex(value.shape) if not _is_finite(value[index])), None)
+        if bad is None:
+            return value
+    else:
+        return value  # bools and ints are finite
+    position = "".join(f"[{i}]" for i in bad)
+    fail(ValueError, func, f"{name} expected finite numbers, got {show_number(value[tuple(bad)])} at {position}")
+
+
 def vector(func, name, value):
-    """Check a non-empty 1-D array of numbers, shape ``(n,)``."""
+    """Check a non-empty 1-D array of finite numbers, shape ``(n,)``."""
     if _ready(value, 1):
-        return value
+        return finite(func, name, value)
     result = array(func, name, value, "a vector")
     if result.ndim != 1:
         fail(ValueError, func, f"{name} expected a vector (a list of numbers), got {_shape(result)}")
     if result.size == 0:
         fail(ValueError, func, f"{name} expected a non-empty vector, got shape (0,)")
-    return _floats(result)
+    return finite(func, name, _floats(func, name, result))
 
 
 def matrix(func, name, value):
-    """Check a non-empty 2-D array of numbers, shape ``(rows, columns)``."""
+    """Check a non-empty 2-D array of finite numbers, shape ``(rows, columns)``."""
     if _ready(value, 2):
-        return value
+        return finite(func, name, value)
     result = array(func, name, value, "a matrix")
     if result.ndim != 2:
         fail(ValueError, func, f"{name} expected a matrix (a list of rows), got {_shape(result)}")
     if result.size == 0:
         fail(ValueError, func, f"{name} expected a non-empty matrix, got shape {result.shape}")
-    return _floats(result)
+    return finite(func, name, _floats(func, name, result))
 
 
 def vector_or_matrix(func, name, value):
     """Check a vector or a matrix of numbers; return it as a float array."""
     result = array(func, name, value, "an array")
-    if result.ndim == 2:
+    if result.ndim >= 2:
         return matrix(func, name, result)
     return vector(func, name, result)
 
@@ -158,34 +332,78 @@ def labels(func, name, value, n_samples, n_classes):
     result = array(func, name, value, "a vector")
     if result.ndim != 1 or result.size == 0:
         vector(func, name, result)  # raises the error that fits what was passed
-    if result.dtype.kind not in "biu":
+    if result.dtype == object:  # numbers NumPy cannot hold as one dtype, such as ints beyond int64
+        odd = next((label for label in result.tolist() if not isinstance(label, numbers.Integral)), None)
+        if odd is not None:
+            fail(TypeError, func, f"{name} expected integer class labels, got {describe(odd)}")
+    elif result.dtype.kind not in "biu":
         fail(TypeError, func, f"{name} expected integer class labels, got dtype {result.dtype}")
-    result = result.astype(np.intp, copy=False)
     length(func, name, result.shape[0], n_samples, "labels (one per sample)")
-    if result.min() < 0 or result.max() >= n_classes:
-        bad = result[(result < 0) | (result >= n_classes)][0]
-        fail(ValueError, func, f"{name} expected labels in [0, {n_classes}), got {bad}")
-    return result
+    outside = (result < 0) | (result >= n_classes)
+    if outside.any():
+        fail(ValueError, func, f"{name} expected labels in [0, {n_classes}), got {show_number(result[outside][0])}")
+    return result.astype(np.intp, copy=False)
 
 
 def class_targets(func, name, value, n_samples, n_classes):
     """Check class targets: ``n_samples`` sparse labels, or one-hot rows ``(n_samples, n_classes)``."""
     result = array(func, name, value, "labels or one-hot rows")
-    if result.ndim == 2:
+    if result.ndim >= 2:
         result = matrix(func, name, result)
         if result.shape != (n_samples, n_classes):
             fail(ValueError, func, f"{name} expected one-hot rows of shape {(n_samples, n_classes)}, "
                                    f"got shape {result.shape}")
-        outside = ~((result >= 0) & (result <= 1))
-        if outside.any():
-            fail(ValueError, func, f"{name} expected one-hot values in [0, 1], got {result[outside][0].item()!r}")
-        return result
+        return unit_interval(func, name, result, "one-hot values")
     return labels(func, name, result, n_samples, n_classes)
 
 
 def targets(func, name, value, predictions):
     """Check class targets for ``predictions``: sparse labels or one-hot rows of the same shape."""
     return class_targets(func, name, value, predictions.shape[0], predictions.shape[1])
+
+
+def unit_interval(func, name, value, what):
+    """Check that every value of a checked matrix lies in [0, 1]; return it. ``what`` is what was expected."""
+    outside = (value < 0) | (value > 1)
+    if outside.any():
+        bad = np.argwhere(outside)[0]
+        fail(ValueError, func, f"{name} expected {what}, got {show_number(float(value[tuple(bad)]))} "
+                               f"at [{bad[0]}][{bad[1]}]")
+    return value
+
+
+# A softmax's rows sum to 1 up to rounding: a few units in the last place per
+# class (6e-8 each in float32). Clipping probabilities to [1e-7, 1 - 1e-7], as
+# the classic book does before a log, moves a row's sum by at most 1e-7 per
+# class. A tolerance of 1e-6 per class allows both, ten times over, and still
+# refuses what the check is for: logits or unnormalised scores, whose rows miss
+# 1 by whole units. (A central difference of step 1e-6 on one probability of a
+# row of two or more classes stays within it too.)
+PROBABILITY_SUM_TOLERANCE = 1e-6
+
+
+def probabilities(func, name, value):
+    """Check class probabilities, rows of a softmax: values in [0, 1], each row summing to 1; return them."""
+    value = matrix(func, name, value)
+    tolerance = PROBABILITY_SUM_TOLERANCE * value.shape[1]
+    totals = value.sum(axis=1, dtype=np.float64)
+    off = ~(np.abs(totals - 1.0) <= tolerance)
+    if off.any():
+        i = int(np.argmax(off))
+        fail(ValueError, func, f"{name} expected probabilities (rows of a softmax, not logits), "
+                               f"got a row summing to {round(float(totals[i]), 6)!r} at row {i}")
+    return unit_interval(func, name, value, "probabilities in [0, 1] (rows of a softmax, not logits)")
+
+
+def binary_probabilities(func, name, value):
+    """Check yes/no probabilities, outputs of a sigmoid: a matrix of values in [0, 1]; return it."""
+    value = matrix(func, name, value)
+    return unit_interval(func, name, value, "probabilities in [0, 1] (outputs of a sigmoid, not logits)")
+
+
+def binary_targets(func, name, value):
+    """Check yes/no targets: a matrix of values in [0, 1] (0 or 1, or a soft label between); return it."""
+    return unit_interval(func, name, matrix(func, name, value), "values in [0, 1]")
 
 
 def task_targets(func, name, value, task, n_samples, n_outputs):
@@ -210,21 +428,49 @@ def seed(func, name, value):
     return integer(func, name, value)
 
 
+# The most values one request may make: a shape's, a count's, one layer's weights.
+# 10**8 float64s take 800 MB in NumPy and about 3.2 GB as a pure list of floats
+# (a pointer and a float object each), and MNIST's 60000 x 784 pixels fit in
+# half of it; beyond, a request is refused before anything is allocated rather
+# than running the machine out of memory.
+MAX_VALUES = 10**8
+
+
 def count(func, name, value):
-    """Check a count: an int >= 1."""
+    """Check a count: an int >= 1 and at most MAX_VALUES."""
     value = integer(func, name, value)
     if value < 1:
         fail(ValueError, func, f"{name} expected an int >= 1, got {value}")
+    if value > MAX_VALUES:
+        fail(ValueError, func, f"{name} expected at most {MAX_VALUES}, got {show_number(value)}")
     return value
 
 
+def count_times(*others, what="values"):
+    """A spec for ``takes``: a count whose product with ``others`` (the names of counts checked
+    before it, or numbers) is at most MAX_VALUES, since that many ``what`` would be made of them."""
+    def check(func, name, value, arguments):
+        value = count(func, name, value)
+        sides = [arguments[other] if isinstance(other, str) else other for other in others] + [value]
+        if math.prod(sides) > MAX_VALUES:
+            fail(ValueError, func, f"{name} expected at most {MAX_VALUES} {what} "
+                                   f"({' x '.join(map(str, others + (name,)))}), got {' x '.join(map(str, sides))}")
+        return value
+    return check
+
+
 def shape_argument(func, name, value):
-    """Check a shape: (n,) or (rows, columns), each an int >= 1; return it as a tuple."""
+    """Check a shape: (n,) or (rows, columns), each an int >= 1, at most MAX_VALUES values; return it as a tuple."""
     if not isinstance(value, (list, tuple)):
         fail(TypeError, func, f"{name} expected a shape such as (3,) or (2, 3), got {describe(value)}")
     if len(value) not in (1, 2):
         fail(ValueError, func, f"{name} expected a shape of 1 or 2 sides, got {len(value)} sides")
-    return tuple(count(func, name, side) for side in value)
+    sides = tuple(integer(func, name, side) for side in value)
+    if min(sides) < 1:
+        fail(ValueError, func, f"{name} expected an int >= 1, got {min(sides)}")
+    if math.prod(sides) > MAX_VALUES:
+        fail(ValueError, func, f"{name} expected at most {MAX_VALUES} values, got {show_number(math.prod(sides))}")
+    return sides
 
 
 def rate(func, name, value):
@@ -350,14 +596,25 @@ def path(func, name, value):
 
 
 def layer_sizes(func, name, value):
-    """Check a network's layer sizes: at least 2 counts, inputs first; return them as a list of ints."""
+    """Check a network's layer sizes: at least 2 counts, inputs first; return them as a list of ints.
+
+    A NumPy array of ints is taken as the list it holds. No layer may have more
+    than MAX_VALUES weights.
+    """
+    if not isinstance(value, (list, tuple)) and callable(getattr(value, "tolist", None)):
+        value = value.tolist()  # a NumPy array, taken without importing NumPy
     if is_number(value):
         fail(ValueError, func, f"{name} expected a list of layer sizes such as [2, 64, 3], got {describe(value)}")
     if not isinstance(value, (list, tuple)):
         fail(TypeError, func, f"{name} expected a list of layer sizes such as [2, 64, 3], got {describe(value)}")
     if len(value) < 2:
         fail(ValueError, func, f"{name} expected at least 2 sizes (inputs and outputs), got {len(value)}")
-    return [count(func, name, size) for size in value]
+    sizes = [count(func, name, size) for size in value]
+    for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
+        if n_inputs * n_neurons > MAX_VALUES:
+            fail(ValueError, func, f"{name} expected at most {MAX_VALUES} weights in a layer, "
+                                   f"got {n_inputs} x {n_neurons} in layer {i}")
+    return sizes
 
 
 MODEL_KEYS = ("sizes", "activation", "task", "dropout", "l1", "l2")
@@ -374,17 +631,77 @@ def model_settings(func, model, activations, tasks):
 
 
 def model_file(func, file_name, document, file_format, version):
-    """Check the envelope of a saved model file (its contents are checked by ``model``)."""
+    """Check the envelope of a saved model file (its contents are checked by ``model``).
+
+    Each message ends with what makes a file edited by hand load again.
+    """
+    keys = f'"format": "{file_format}", "version": {version}, "sha256" and "model"'
     if not isinstance(document, dict) or document.get("format") != file_format:
-        fail(ValueError, func, f"{file_name} expected a {file_format!r} file, got another kind of JSON")
+        fail(ValueError, func, f"{file_name} expected a {file_format!r} file, got another kind of JSON: "
+                               f"a model file is a JSON object with {keys}, as save writes it")
     if document.get("version") != version:
-        fail(ValueError, func, f"{file_name} expected file version {version}, got {document.get('version')!r}")
+        fail(ValueError, func, f"{file_name} expected file version {version}, got {document.get('version')!r}: "
+                               f'this twinnet reads "version": {version} (a newer file needs a newer twinnet)')
     if not isinstance(document.get("sha256"), str) or "model" not in document:
-        fail(ValueError, func, f"{file_name} expected a model and its sha256, got keys {sorted(document)}")
+        fail(ValueError, func, f"{file_name} expected a model and its sha256, got keys {sorted(document)}: "
+                               f"a model file holds {keys}; save the model again with twinnet")
 
 
-def model(func, value, activations, tasks):
-    """Check a whole model: its settings, and parameters whose names and shapes fit its sizes."""
+def not_finite(value):
+    """The first NaN or infinity of an array of numbers, as (its index such as "[0][2]", the value).
+
+    None when every number is finite, and when ``value`` is not an array of
+    numbers at all (the other checks say what it is).
+    """
+    if not (type(value) is np.ndarray and value.dtype.kind == "f"):
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError, RecursionError):
+            return None
+        if value.dtype.kind != "f":
+            return None  # ints, bools and other kinds hold no NaN
+    flat = value.ravel()
+    # flat @ flat is NaN or infinite when any value is (the terms are squares: no
+    # inf - inf), and one BLAS pass costs less than a mask the size of the array;
+    # the mask decides only when it says so (huge finite values overflow it too).
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(flat @ flat):
+            return None
+    bad = ~np.isfinite(value)
+    if not bad.any():
+        return None
+    index = np.unravel_index(np.argmax(bad), bad.shape)
+    return "".join(f"[{i}]" for i in index), float(value[index])
+
+
+def finite_parameter(func, name, value, file=None):
+    """Check that a model's parameter holds no NaN or infinity; the message names the first, and ``file``
+    (save's path, or None), to which nothing is written."""
+    bad = not_finite(value)
+    if bad is not None:
+        where, number = bad
+        unwritten = "" if file is None else f": nothing was written to {file}"
+        fail(ValueError, func, f"model expected finite parameters, got {number!r} in {name}{where}{unwritten}")
+
+
+def one_dtype(params, dtype=None):
+    """A model's parameters in one dtype: ``dtype`` if given, else float32 when every one is float32, else float64.
+
+    A model with float32 biases beside float64 weights (what NumPy's functions give
+    after the book's ``nnfs.init()``) would otherwise train each array in its own
+    precision. The pure twin's Python floats are all float64: it converts nothing.
+    """
+    if dtype is None:
+        dtype = np.float32 if all(array.dtype == np.float32 for array in params.values()) else np.float64
+    return {name: array if array.dtype == dtype else array.astype(dtype) for name, array in params.items()}
+
+
+def model(func, value, activations, tasks, dtype=None, file=None):
+    """Check a whole model: its settings, and finite parameters whose names and shapes fit its sizes.
+
+    Returns the model with its parameters in one dtype (see ``one_dtype``): ``dtype``,
+    or None for the model's own. ``file``: see ``finite_parameter``.
+    """
     if not isinstance(value, dict):
         fail(TypeError, func, f"model expected a dict (from create or load), got {describe(value)}")
     missing = [key for key in MODEL_KEYS + ("params",) if key not in value]
@@ -396,6 +713,8 @@ def model(func, value, activations, tasks):
     if not isinstance(params, dict) or sorted(params) != sorted(names):
         got = sorted(params) if isinstance(params, dict) else describe(params)
         fail(ValueError, func, f"params expected the arrays {names}, got {got}")
+    for name in names:
+        finite_parameter(func, name, params[name], file)
     checked = {}
     for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
         weights = matrix(func, f"params['weights{i}']", params[f"weights{i}"])
@@ -405,7 +724,7 @@ def model(func, value, activations, tasks):
                                    f"({n_neurons},), got {weights.shape} and ({biases.shape[0]},)")
         checked[f"weights{i}"], checked[f"biases{i}"] = weights, biases
     # The same model, its parameters as arrays (the very same arrays when they were already).
-    return {**value, "params": checked}
+    return {**value, "params": one_dtype(checked, dtype)}
 
 
 def cache(func, value, n_layers):
@@ -433,23 +752,49 @@ def masks(func, value, n_layers):
     return [None if mask is None else matrix(func, "masks", mask) for mask in value]
 
 
-def model_among(activations, tasks):
-    """A spec for ``takes``: a whole model (see ``model``) whose activation and task are among these names."""
-    return lambda func, name, value, arguments: model(func, value, activations, tasks)
+def model_among(activations, tasks, dtype=None, file=None):
+    """A spec for ``takes``: a whole model (see ``model``) whose activation and task are among these names.
+
+    ``dtype`` and ``file`` name arguments checked before it: the dtype to bring the
+    parameters to (None there keeps the model's own), and the file save writes.
+    """
+    def check(func, name, value, arguments):
+        return model(func, value, activations, tasks, arguments[dtype] if dtype else None,
+                     arguments[file] if file else None)
+    return check
+
+
+def model_dtype(func, name, value):
+    """Check the dtype a model computes in: "float64", "float32", or None for the model's own.
+
+    The pure twin computes in Python floats, which are float64: it refuses "float32".
+    """
+    return None if value is None else dtype(func, name, value)
+
+
+def in_model_dtype(value, model_):
+    """A checked float array in the dtype of a checked model's parameters (int labels stay ints).
+
+    The vectorized twin computes in the model's precision: float32 data is not
+    silently computed in float64 by a float32 model, nor the other way round.
+    """
+    if value.dtype.kind != "f":
+        return value
+    return value.astype(model_["params"]["weights0"].dtype, copy=False)
 
 
 def network_inputs(func, name, value, model_):
-    """Check a batch for a checked model: a matrix with a column per input of the model."""
+    """Check a batch for a checked model: a matrix with a column per input of the model, in its dtype."""
     value = matrix(func, name, value)
     length(func, name, dimension(value, "columns"), model_["sizes"][0], "columns (the model's inputs)")
-    return value
+    return in_model_dtype(value, model_)
 
 
 def network_outputs(func, name, value, model_):
-    """Check a batch of outputs for a checked model: a matrix with a column per output of the model."""
+    """Check a batch of outputs for a checked model: a matrix with a column per output of the model, in its dtype."""
     value = matrix(func, name, value)
     length(func, name, dimension(value, "columns"), model_["sizes"][-1], "columns (the model's outputs)")
-    return value
+    return in_model_dtype(value, model_)
 
 
 def network_cache(func, name, value, model_):
@@ -464,11 +809,11 @@ def network_masks(func, name, value, model_):
 
 def network_targets(batch):
     """A spec for ``takes``: targets for the task of the argument ``model``, one per row of the argument
-    ``batch`` (for a cache, one per row of its last layer's outputs); see ``task_targets``."""
+    ``batch`` (for a cache, one per row of its last layer's outputs), in the model's dtype; see ``task_targets``."""
     def check(func, name, value, arguments):
         model_, rows = arguments["model"], arguments[batch]
         n_samples = len(rows[-1]["a"]) if batch == "cache" else len(rows)
-        return task_targets(func, name, value, model_["task"], n_samples, model_["sizes"][-1])
+        return in_model_dtype(task_targets(func, name, value, model_["task"], n_samples, model_["sizes"][-1]), model_)
     return check
 
 
@@ -500,8 +845,13 @@ def dtype(func, name, value):
 
 
 def limit(func, name, value):
-    """Check an optional count: None (everything) or an int >= 1."""
-    return None if value is None else count(func, name, value)
+    """Check an optional limit: None (everything) or an int >= 1 (any size: it only caps what there is)."""
+    if value is None:
+        return None
+    value = integer(func, name, value)
+    if value < 1:
+        fail(ValueError, func, f"{name} expected an int >= 1, got {value}")
+    return value
 
 
 def flag(func, name, value):
@@ -522,6 +872,9 @@ KINDS = {
     "vector or matrix": vector_or_matrix,
     "arrays": named_arrays,
     "targets": targets,
+    "probabilities": probabilities,
+    "binary probabilities": binary_probabilities,
+    "binary targets": binary_targets,
     "int": integer,
     "seed": seed,
     "count": count,
@@ -529,6 +882,7 @@ KINDS = {
     "rate": rate,
     "path": path,
     "dtype": dtype,
+    "model dtype": model_dtype,
     "limit": limit,
     "flag": flag,
     "layer sizes": layer_sizes,
@@ -582,6 +936,7 @@ def takes(**specs):
             return function(*arguments.args, **arguments.kwargs)
 
         checked.unchecked = function
+        checked.specs = dict(specs)  # what each argument was declared to be, for tools and tests
         return checked
     return decorate
 
@@ -591,7 +946,7 @@ def _parse(func, argument, spec):
     if callable(spec):
         return spec
     kind, *relations = [part.strip() for part in spec.split(",")]
-    words = kind.split()
+    words = kind.rsplit(" ", 2)  # a kind may have two words: "binary targets like predictions"
     if kind in KINDS:
         joined, other = None, None
     elif len(words) == 3 and words[1] in ("like", "for"):

@@ -156,12 +156,9 @@ def softmax(inputs):
     the fraction) but keeps every exponent <= 0, so exp never overflows.
     """
     # keepdims leaves the per-row maxima and sums as (n_samples, 1) columns, so
-    # they broadcast across each row. exp and the division work in place on the
-    # one new array the subtraction made.
-    exps = inputs - inputs.max(axis=1, keepdims=True)
-    np.exp(exps, out=exps)
-    exps /= exps.sum(axis=1, keepdims=True)
-    return exps
+    # they broadcast across each row.
+    exps = np.exp(inputs - inputs.max(axis=1, keepdims=True))
+    return exps / exps.sum(axis=1, keepdims=True)
 
 
 @_checks.takes(dvalues="matrix", outputs="matrix like dvalues")

@@ -28,7 +28,7 @@ def _linspace(start, stop, n):
     return start + (stop - start) * np.arange(n) / (n - 1)
 
 
-@_checks.takes(samples="count", classes="count", seed="seed")
+@_checks.takes(samples="count", classes=_checks.count_times("samples", 2, what="coordinates"), seed="seed")
 def spiral(samples, classes, seed):
     """Points on ``classes`` interleaved spiral arms, one arm per class: not linearly separable.
 
@@ -50,7 +50,7 @@ def spiral(samples, classes, seed):
     return inputs, labels
 
 
-@_checks.takes(samples="count", classes="count", seed="seed")
+@_checks.takes(samples="count", classes=_checks.count_times("samples", 2, what="coordinates"), seed="seed")
 def vertical(samples, classes, seed):
     """Gaussian blobs side by side, one per class: separable by vertical lines.
 

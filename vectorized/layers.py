@@ -82,7 +82,8 @@ def dense_backward(dvalues, inputs, weights, need_dinputs=True):
     return dinputs, dweights, dbiases
 
 
-@_checks.takes(n_inputs="count", n_neurons="count", seed="seed", method=_checks.one_of(INIT_SCALES))
+@_checks.takes(n_inputs="count", n_neurons=_checks.count_times("n_inputs", what="weights"), seed="seed",
+               method=_checks.one_of(INIT_SCALES))
 def init_dense(n_inputs, n_neurons, seed, method="classic"):
     """Initial weights and biases for a dense layer, drawn from a seed.
 

@@ -30,7 +30,7 @@ def _one_hot_rows(targets, predictions):
     return np.eye(n_classes, dtype=predictions.dtype)[targets]
 
 
-@_checks.takes(predictions="matrix", targets="targets for predictions")
+@_checks.takes(predictions="probabilities", targets="targets for predictions")
 def categorical_cross_entropy(predictions, targets):
     """Mean categorical cross-entropy of predicted class probabilities.
 
@@ -50,7 +50,7 @@ def categorical_cross_entropy(predictions, targets):
     return float(np.sum(sample_losses) / n_samples)
 
 
-@_checks.takes(predictions="matrix", targets="targets for predictions")
+@_checks.takes(predictions="probabilities", targets="targets for predictions")
 def categorical_cross_entropy_backward(predictions, targets):
     """Gradient of the mean categorical cross-entropy with respect to the predictions.
 
@@ -66,7 +66,7 @@ def categorical_cross_entropy_backward(predictions, targets):
     return -_one_hot_rows(targets, predictions) / _clip(predictions) / n_samples
 
 
-@_checks.takes(probabilities="matrix", targets="targets for probabilities")
+@_checks.takes(probabilities="probabilities", targets="targets for probabilities")
 def softmax_cross_entropy_backward(probabilities, targets):
     """Gradient of cross-entropy with respect to the logits fed to a softmax, in one step.
 
@@ -83,7 +83,7 @@ def softmax_cross_entropy_backward(probabilities, targets):
     return (probabilities - _one_hot_rows(targets, probabilities)) / n_samples
 
 
-@_checks.takes(predictions="matrix", targets="matrix like predictions")
+@_checks.takes(predictions="binary probabilities", targets="binary targets like predictions")
 def binary_cross_entropy(predictions, targets):
     """Mean binary cross-entropy: each output is an independent yes/no probability.
 
@@ -96,7 +96,7 @@ def binary_cross_entropy(predictions, targets):
     return float(-np.mean(targets * np.log(p) + (1 - targets) * np.log(1 - p)))
 
 
-@_checks.takes(predictions="matrix", targets="matrix like predictions")
+@_checks.takes(predictions="binary probabilities", targets="binary targets like predictions")
 def binary_cross_entropy_backward(predictions, targets):
     """Gradient of the mean binary cross-entropy with respect to the predictions.
 
@@ -162,7 +162,7 @@ def _labels(targets):
     return targets
 
 
-@_checks.takes(predictions="matrix", targets="targets for predictions")
+@_checks.takes(predictions="probabilities", targets="targets for predictions")
 def accuracy(predictions, targets):
     """Fraction of samples whose most probable class is the true class.
 
@@ -177,7 +177,7 @@ def accuracy(predictions, targets):
     return float(np.mean(np.argmax(predictions, axis=1) == _labels(targets)))
 
 
-@_checks.takes(predictions="matrix", targets="matrix like predictions")
+@_checks.takes(predictions="binary probabilities", targets="binary targets like predictions")
 def binary_accuracy(predictions, targets):
     """Fraction of yes/no outputs on the right side of 0.5.
 

@@ -112,7 +112,8 @@ NARROW_DVALUES = {"dvalues": [row[:2] for row in X]}  # (2, 2) against a (2, 3) 
 CLASS_TARGET_MISMATCHES = ({"targets": [0, 1, 2]}, {"targets": ONE_HOT[:1]}, {"targets": [row[:2] for row in ONE_HOT]})
 BAD_CLASS_TARGETS = (({"targets": [0, 3]}, ValueError), ({"targets": [0, -1]}, ValueError),
                      ({"targets": [0.0, 2.0]}, TypeError), ({"targets": [0, "1"]}, TypeError),
-                     ({"targets": [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]}, ValueError))
+                     ({"targets": [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0]]}, ValueError),
+                     ({"targets": [[1.0, 0.0, 0.0], [0.0, -0.5, 1.5]]}, ValueError))
 BINARY_MISMATCHES = ({"targets": BINARY_T[:1]}, {"targets": [row[:1] for row in BINARY_T]})
 REGRESSION_MISMATCHES = ({"targets": REGRESSION_T[:1]}, {"targets": [row[:1] for row in REGRESSION_T]})
 BAD_STRENGTHS = (({"strength": -0.5}, ValueError), ({"strength": "0.01"}, TypeError), ({"strength": None}, TypeError))

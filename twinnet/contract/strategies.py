@@ -153,11 +153,26 @@ def class_targets(draw, n_samples, n_classes):
 
 
 @st.composite
+def probability_rows(draw, n_samples, n_classes, elements):
+    """Rows of class probabilities, as a softmax gives them: each in [0, 1], each row summing to 1.
+
+    Drawn as non-negative weights and divided by their row's sum, so exact 0s,
+    1s and ties among the weights stay exact 0s, 1s and ties. A row of zeros,
+    which no softmax gives, becomes one-hot at a drawn class.
+    """
+    weights = draw(arrays((n_samples, n_classes), elements))
+    for row in weights:
+        if not row.sum() > 0:
+            row[draw(st.integers(0, n_classes - 1))] = 1.0
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+@st.composite
 def class_targets_args(draw, first="predictions"):
     n_samples, n_classes = draw(sides()), draw(sides())
     # Exact 0s, 1s and ties check the clip and the arg-max's tie-break.
     elements = st.one_of(floats(0.0, 1.0), st.sampled_from([0.0, 0.5, 1.0]))
-    return {first: draw(arrays((n_samples, n_classes), elements)),
+    return {first: draw(probability_rows(n_samples, n_classes, elements)),
             "targets": draw(class_targets(n_samples, n_classes))}
 
 
@@ -167,8 +182,14 @@ def probabilities_targets_args():
 
 @st.composite
 def class_targets_gradient_args(draw):
-    n_samples, n_classes = draw(sides()), draw(sides())
-    return {"predictions": draw(arrays((n_samples, n_classes), floats(0.05, 0.95))),
+    # At least 2 classes: a row of one class is the probability 1, which a
+    # central difference cannot move (a step of 1e-6 takes it out of [0, 1]).
+    # Weights in [0.05, 0.95] keep every probability in [0.01, 0.95] (0.05 / 4.8
+    # at the least, with 6 classes), away from the clip at 1e-7 and from 1; a
+    # step of 1e-6 on one of them keeps its row's sum within the probabilities'
+    # tolerance of 1e-6 per class.
+    n_samples, n_classes = draw(sides()), draw(sides(2))
+    return {"predictions": draw(probability_rows(n_samples, n_classes, floats(0.05, 0.95))),
             "targets": draw(class_targets(n_samples, n_classes))}
 
 
