@@ -2,6 +2,7 @@
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -227,3 +228,227 @@ def test_path_must_be_a_file_name(twin, trained):
         TWIN_NETWORKS[twin].load(3)
     with pytest.raises(TypeError, match="^save: path expected a file name, got None"):
         TWIN_NETWORKS[twin].save(trained[0], None)
+
+
+# ---------------------------------------------------------------- precision: one dtype per model
+
+
+@pytest.fixture
+def book_patches():
+    """The book's ``nnfs.init()``, undone afterwards so that no other test sees it.
+
+    It makes ``np.zeros``, ``np.eye`` and ``np.random.randn`` return float32,
+    makes ``np.dot`` compute in float64 but return float32, and seeds NumPy's
+    global generator with 0 (nnfs 0.5.1, nnfs/core.py).
+    """
+    nnfs = pytest.importorskip("nnfs")
+    originals = [(np, "zeros", np.zeros), (np, "eye", np.eye), (np, "dot", np.dot),
+                 (np.random, "randn", np.random.randn)]
+    random_state = np.random.get_state()
+    nnfs.init()
+    assert np.zeros(1).dtype == np.float32  # the patches are on
+    yield nnfs
+    for module, name, function in originals:
+        setattr(module, name, function)
+    np.random.set_state(random_state)
+    assert np.zeros(1).dtype == np.float64 and np.random.randn(1).dtype == np.float64
+
+
+def _book_layer(n_inputs, n_neurons):
+    """The book's Layer_Dense initialisation (nnfs's tutorial code, part 4): float32 once nnfs.init() ran."""
+    return 0.01 * np.random.randn(n_inputs, n_neurons), np.zeros((1, n_neurons))
+
+
+def _adam_losses(network, model, inputs, labels, epochs=60):
+    """Every step loss of full-batch Adam (lr 0.05) for some epochs, and the trained model."""
+    state, losses = None, []
+    for epoch in range(epochs):
+        model, state, metrics = network.train_epoch(model, inputs, labels, "adam", state, {"lr": 0.05}, None, 0,
+                                                    epoch)
+        losses.extend(metrics["step_losses"])
+    return np.array(losses), model
+
+
+def _model(sizes, params):
+    return {"sizes": sizes, "activation": "relu", "task": "classification", "dropout": 0.0, "l1": 0.0, "l2": 0.0,
+            "params": params}
+
+
+def test_create_gives_one_dtype_under_the_books_patches(book_patches):
+    """After nnfs.init(), np.zeros made create's biases float32 beside its float64 weights."""
+    for dtype in ("float64", "float32"):
+        model = vectorized.network.create([2, 16, 3], seed=0, dtype=dtype)
+        assert {array.dtype.name for array in model["params"].values()} == {dtype}
+
+
+def test_a_model_of_mixed_precision_trains_as_float64_in_both_twins(book_patches):
+    """The book's float32 weights beside float64 biases, or float64 weights beside the float32 biases of
+    np.zeros: the model is float64, and both twins follow the same 60 epochs of Adam.
+
+    The issue (hardening, mixed precision) measured 1e-13 between the twins over 60 epochs
+    with every array float64; before one dtype per model, the first mix drifted from the pure twin.
+    """
+    from nnfs.datasets import spiral_data
+
+    inputs, labels = spiral_data(samples=100, classes=3)  # float32 and uint8, as the book's readers have them
+    assert inputs.dtype == np.float32
+    (w0, b0), (w1, b1) = _book_layer(2, 16), _book_layer(16, 3)
+    assert w0.dtype == b0.dtype == np.float32
+    float64 = _model([2, 16, 3], {"weights0": w0.astype(np.float64), "biases0": np.zeros(16, dtype=np.float64),
+                                  "weights1": w1.astype(np.float64), "biases1": np.zeros(3, dtype=np.float64)})
+    mixes = {
+        "book weights, biases typed as lists": {"weights0": w0, "biases0": [0.0] * 16,
+                                                "weights1": w1, "biases1": [0.0] * 3},
+        "float64 weights, biases from np.zeros": {"weights0": w0.astype(np.float64), "biases0": b0[0],
+                                                  "weights1": w1.astype(np.float64), "biases1": b1[0]},
+    }
+    pure_losses, _ = _adam_losses(pure.network, to_pure(float64), inputs.tolist(), labels.tolist())
+    float64_losses, _ = _adam_losses(vectorized.network, float64, inputs, labels)
+    for name, params in mixes.items():
+        mixed = _model([2, 16, 3], params)
+        assert {np.asarray(array).dtype.name for array in params.values()} == {"float32", "float64"}
+        losses, trained = _adam_losses(vectorized.network, mixed, inputs, labels)
+        assert {array.dtype.name for array in trained["params"].values()} == {"float64"}, name
+        np.testing.assert_array_equal(losses, float64_losses, err_msg=name)  # as if every array were float64
+        relative = np.abs(losses - pure_losses) / np.abs(pure_losses)
+        assert relative.max() <= 1e-13, (name, relative.max())
+
+
+def test_the_books_float32_model_trains_in_float32_unless_told(book_patches):
+    """Every array float32 (the book's model under nnfs.init()): the vectorized twin trains it in float32,
+    as the book does; fit(..., dtype="float64") trains it in float64, beside the pure twin."""
+    from nnfs.datasets import spiral_data
+
+    inputs, labels = spiral_data(samples=100, classes=3)
+    (w0, b0), (w1, b1) = _book_layer(2, 16), _book_layer(16, 3)
+    book = _model([2, 16, 3], {"weights0": w0, "biases0": b0[0], "weights1": w1, "biases1": b1[0]})
+    trained, _ = vectorized.network.fit(book, inputs, labels, epochs=3)
+    assert {array.dtype.name for array in trained["params"].values()} == {"float32"}
+    trained, history = vectorized.network.fit(book, inputs, labels, epochs=3, dtype="float64")
+    assert {array.dtype.name for array in trained["params"].values()} == {"float64"}
+    pure_trained, pure_history = pure.network.fit(to_pure(book), inputs.tolist(), labels.tolist(), epochs=3,
+                                                  dtype="float64")
+    for name, array in trained["params"].items():
+        np.testing.assert_allclose(pure_trained["params"][name], array, rtol=0, atol=1e-13)
+    np.testing.assert_allclose([m["loss"] for m in pure_history], [m["loss"] for m in history], rtol=1e-13)
+
+
+def test_float32_trains_in_float32():
+    """create(dtype="float32") and fit(dtype=...): float32 data are not computed in float64, nor the reverse."""
+    inputs, labels = vectorized.data.spiral(20, 3, 0)  # float64
+    model64 = vectorized.network.create([2, 8, 3], seed=4)
+    model32 = vectorized.network.create([2, 8, 3], seed=4, dtype="float32")
+    for name, array in model32["params"].items():
+        assert array.dtype == np.float32
+        np.testing.assert_array_equal(array, model64["params"][name].astype(np.float32))  # the same draws, rounded
+    trained, history = vectorized.network.fit(model32, inputs, labels, epochs=2, batch_size=16)
+    assert {array.dtype.name for array in trained["params"].values()} == {"float32"}
+    assert vectorized.network.predict(trained, inputs).dtype == np.float32
+    assert vectorized.network.forward(trained, inputs)[1][0]["inputs"].dtype == np.float32
+    # float32 data with a float64 model: computed in float64, the model's dtype
+    trained, _ = vectorized.network.fit(model64, inputs.astype(np.float32), labels, epochs=2)
+    assert {array.dtype.name for array in trained["params"].values()} == {"float64"}
+    # fit converts the model to the dtype it is given, and trains in it
+    trained, _ = vectorized.network.fit(model64, inputs.astype(np.float32), labels, epochs=2, dtype="float32")
+    assert {array.dtype.name for array in trained["params"].values()} == {"float32"}
+    # regression targets in float64 do not turn a float32 model's step into float64
+    regression = vectorized.network.create([2, 4, 2], task="regression", seed=1, dtype="float32")
+    stepped, _, _ = vectorized.network.train_step(regression, inputs[:5], inputs[:5], "sgd", None, {"lr": 0.01})
+    assert {array.dtype.name for array in stepped["params"].values()} == {"float32"}
+
+
+def test_the_pure_twin_computes_in_float64_only():
+    inputs, labels = pure.data.spiral(5, 3, 0)
+    for dtype in ("float64", None):
+        model = pure.network.create([2, 4, 3], dtype=dtype or "float64")
+        pure.network.fit(model, inputs, labels, dtype=dtype)
+    with pytest.raises(ValueError, match=r'^create: dtype expected "float64" \(pure computes in Python floats, '
+                                         r"which are float64\), got 'float32'$"):
+        pure.network.create([2, 4, 3], dtype="float32")
+    with pytest.raises(ValueError, match=r'^fit: dtype expected "float64" \(pure computes in Python floats'):
+        pure.network.fit(model, inputs, labels, dtype="float32")
+    for network in TWIN_NETWORKS.values():
+        with pytest.raises(ValueError, match=r"^create: dtype expected one of float64, float32, got 'float16'$"):
+            network.create([2, 4, 3], dtype="float16")
+        with pytest.raises(TypeError, match=r"^fit: dtype expected one of float64, float32, got the number 32$"):
+            network.fit(model, inputs, labels, dtype=32)
+
+
+# ---------------------------------------------------------------- divergence
+
+
+def _diverge_in_both(run):
+    """run(network, data module) in both twins: the Diverged each raised, with no warning on the way."""
+    errors = {}
+    for name, network in TWIN_NETWORKS.items():
+        data = {"pure": pure.data, "vectorized": vectorized.data}[name]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a NumPy RuntimeWarning (overflow) would fail here
+            with pytest.raises(network.Diverged) as raised:
+                run(network, data)
+        errors[name] = raised.value
+    return errors["pure"], errors["vectorized"]
+
+
+@pytest.mark.parametrize("batch_size", [None, 7])
+def test_divergence_stops_both_twins_at_the_same_step(batch_size):
+    """SGD at lr 1e300 on a tiny spiral: the second step's loss is NaN; both twins stop there, alike."""
+    def run(network, data):
+        inputs, labels = data.spiral(10, 3, 0)
+        model = network.create([2, 8, 3], seed=0)
+        network.fit(model, inputs, labels, epochs=20, batch_size=batch_size, optimizer="sgd",
+                    hyperparameters={"lr": 1e300})
+
+    pure_error, vec_error = _diverge_in_both(run)
+    epoch, step = (1, 0) if batch_size is None else (0, 1)
+    for error in (pure_error, vec_error):
+        assert isinstance(error, ArithmeticError)
+        assert (error.func, error.epoch, error.step, error.parameter) == ("fit", epoch, step, None)
+        assert math.isnan(error.loss) and math.isnan(error.step_losses[-1])
+        assert error.reason == "the loss was nan"
+        assert str(error).startswith(f"fit: training diverged at epoch {epoch}, step {step} (counted from 0): "
+                                     "the loss was nan. A smaller learning rate")
+        assert len(error.history) == epoch
+        assert all(math.isfinite(loss) for loss in error.step_losses[:-1])
+    assert len(pure_error.step_losses) == len(vec_error.step_losses) == step + 1
+    np.testing.assert_allclose(pure_error.step_losses[:-1], vec_error.step_losses[:-1], rtol=1e-12)
+    # The model from before that step is whole, the same in both twins, and can be saved.
+    for name, array in vec_error.model["params"].items():
+        assert np.isfinite(array).all()
+        np.testing.assert_allclose(pure_error.model["params"][name], array, rtol=1e-12)
+
+
+def test_an_update_that_overflows_is_divergence_too():
+    """Targets of 1e10 and lr 1e300: the loss is finite, but the update makes a weight infinite."""
+    def run(network, data):
+        inputs = [[1.0, 2.0], [3.0, -1.0]]
+        targets = [[1e10], [-1e10]]
+        model = network.create([2, 3, 1], task="regression", seed=2)
+        if network is vectorized.network:
+            inputs, targets = np.array(inputs), np.array(targets)
+        try:
+            network.train_step(model, inputs, targets, "sgd", None, {"lr": 1e300})
+        except network.Diverged as error:
+            assert to_pure(error.model) == to_pure(model) and error.state is None  # nothing of the step is kept
+            raise
+    pure_error, vec_error = _diverge_in_both(run)
+    for error in (pure_error, vec_error):
+        assert error.func == "train_step" and error.epoch is None and error.step is None
+        assert math.isfinite(error.loss) and error.parameter is not None
+        assert str(error).startswith(f"train_step: training diverged: the update made {error.parameter} ")
+    assert (pure_error.parameter, pure_error.value) == (vec_error.parameter, vec_error.value)
+    np.testing.assert_allclose(pure_error.loss, vec_error.loss, rtol=1e-12)
+
+
+def test_a_model_of_huge_weights_is_evaluated_without_a_warning():
+    """What divergence leaves: weights of 1e300, whose outputs overflow. No NumPy warning reaches the user."""
+    model = vectorized.network.create([2, 8, 3], seed=0)
+    model = {**model, "params": {name: array * 1e300 for name, array in model["params"].items()}}
+    inputs, labels = vectorized.data.spiral(10, 3, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        metrics = vectorized.network.evaluate(model, inputs, labels, batch_size=7)
+        outputs = vectorized.network.predict(model, inputs, batch_size=7)
+    pure_metrics = pure.network.evaluate(to_pure(model), to_pure(inputs), to_pure(labels), batch_size=7)
+    assert math.isnan(metrics["loss"]) and math.isnan(pure_metrics["loss"])
+    assert np.isnan(outputs).any()
