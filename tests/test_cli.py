@@ -196,3 +196,300 @@ def test_console_script_is_installed():
         pytest.skip("twinnet is not installed in this environment (pip install -e .)")
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert result.stdout.startswith("twinnet ")
+
+
+# ---------------------------------------------------------------- paths checked before the work (issue 10)
+
+
+def _no_data_may_load(monkeypatch):
+    """Make reading or generating the data fail the test: a refusal must come before it."""
+    from twinnet import train
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the data were loaded before the paths were checked")
+
+    monkeypatch.setattr(train, "load_data", refuse)
+
+
+@pytest.mark.parametrize("flag, path, why", [
+    ("--save", "/nonexistent/dir/m.json", "there is no folder /nonexistent/dir"),
+    ("--save", "/sys/x.json", "the folder /sys is not writable"),
+    ("--plot", "/nonexistent/x.png", "there is no folder /nonexistent"),
+])
+def test_an_unwritable_path_is_refused_before_any_work(monkeypatch, flag, path, why):
+    from twinnet import files
+
+    if path.startswith("/sys") and files.unwritable(path) is None:
+        pytest.skip("/sys is writable here")
+    _no_data_may_load(monkeypatch)
+    code, out, err = run("train", flag, path, "--data", "mnist")  # MNIST would take a while to load
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and ".tmp" not in err
+    assert err.startswith(f"twinnet train: error: {flag} {path}: cannot write there: {why}")
+
+
+@pytest.mark.parametrize("name", ["x.gif", "x", "figure.PNG.bmp"])
+def test_a_plot_name_without_a_known_extension_is_refused(monkeypatch, tmp_path, name):
+    _no_data_may_load(monkeypatch)
+    code, out, err = run("train", "--plot", str(tmp_path / name))
+    assert code == 2 and len(err.splitlines()) == 1
+    assert "expected a file name ending in .png, .jpg, .jpeg, .pdf or .svg" in err
+
+
+@pytest.mark.parametrize("name, magic", [("run.jpg", b"\xff\xd8\xff"), ("run.jpeg", b"\xff\xd8\xff"),
+                                         ("run.pdf", b"%PDF"), ("run.png", b"\x89PNG\r\n\x1a\n")])
+def test_the_plot_is_in_the_format_its_name_says(tmp_path, name, magic):
+    pytest.importorskip("matplotlib")
+    path = tmp_path / name
+    code, out, err = run("train", "--epochs", "2", "--samples", "5", "--plot", str(path))
+    assert code == 0, err
+    assert path.read_bytes()[:len(magic)] == magic
+    assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+def test_written_files_get_the_mode_the_umask_gives(tmp_path):
+    previous = os.umask(0o027)
+    try:
+        code, _, err = run("train", "--twin", "vectorized", "--epochs", "1", "--samples", "5",
+                           "--save", str(tmp_path / "m.json"))
+        assert code == 0, err
+        assert run("exercise", "relu", "--out", str(tmp_path / "relu.py"))[0] == 0
+        from twinnet import docs
+
+        docs.write(tmp_path / "reference", root=tmp_path)  # root without a pyproject.toml: the pages only
+    finally:
+        os.umask(previous)
+    written = [tmp_path / "m.json", tmp_path / "relu.py", *sorted((tmp_path / "reference").iterdir())]
+    assert {path.name: oct(path.stat().st_mode & 0o777) for path in written} == \
+        {path.name: "0o640" for path in written}
+
+
+def test_a_failed_write_names_the_file_not_its_temporary(tmp_path):
+    import errno
+
+    from twinnet import files
+
+    target = tmp_path / "out.txt"
+    with pytest.raises(OSError) as raised:
+        with files.replacing(target) as temporary:
+            raise OSError(errno.ENOSPC, "No space left on device", temporary)
+    assert raised.value.filename == str(target) and raised.value.errno == errno.ENOSPC
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(FileNotFoundError) as raised:
+        files.write_text(tmp_path / "no such folder" / "out.txt", "text")
+    assert raised.value.filename == str(tmp_path / "no such folder" / "out.txt")
+
+
+# ---------------------------------------------------------------- divergence, and strict JSON (issue 10)
+
+DIVERGING = ("train", "--lr", "1e300", "--optimizer", "sgd", "--epochs", "20", "--samples", "30")
+
+
+def strict_json(text):
+    """json.loads that refuses NaN and Infinity, as JSON does."""
+    def refuse(constant):
+        raise ValueError(f"not JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_divergence_is_said_and_nothing_is_saved(tmp_path):
+    path = tmp_path / "x.json"
+    result = run_process(*DIVERGING, "--save", str(path))
+    output = result.stdout + result.stderr
+    assert "Traceback" not in output and "RuntimeWarning" not in output and "Warning" not in output
+    assert result.returncode == 1
+    line = next(line for line in result.stdout.splitlines() if "diverged at" in line)
+    epoch = int(line.split("diverged at epoch ")[1].split()[0])
+    assert line.strip() == (f"diverged at epoch {epoch} (loss was nan), in both twins alike: training stopped; "
+                            "a smaller --lr usually helps")
+    assert f"diverged: summary after {epoch - 1} epochs (the last finite model" in result.stdout
+    assert f"nothing saved to {path}: training diverged" in result.stdout
+    assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_divergence_in_json(tmp_path):
+    result = run_process(*DIVERGING, "--batch-size", "16", "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    summary = strict_json(result.stdout)
+    diverged = summary["diverged"]
+    assert set(diverged) == {"epoch", "step", "loss", "reason", "twins"}
+    assert diverged["loss"] is None and diverged["reason"] == "the loss was nan"
+    assert diverged["twins"] == ["pure", "vectorized"]
+    for twin in ("pure", "vectorized"):  # both twins stopped at the same step, for the same reason
+        assert summary["twins"][twin]["diverged"] == {key: diverged[key] for key in ("epoch", "step", "loss", "reason")}
+        assert summary["twins"][twin]["epochs"] == diverged["epoch"] - 1
+    assert summary["epochs"] == diverged["epoch"] - 1
+    assert f"diverged at epoch {diverged['epoch']} (loss was nan), at its step {diverged['step']}" in result.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ("--epochs", "3", "--samples", "5"),
+    ("--epochs", "0", "--samples", "5"),  # no epoch timed: seconds_per_epoch was NaN
+    ("--twin", "vectorized", "--epochs", "0", "--samples", "5"),
+], ids=["normal", "zero epochs", "one twin, zero epochs"])
+def test_json_is_strict_json(argv):
+    code, out, err = run("train", "--json", *argv)
+    assert code == 0, err
+    summary = strict_json(out)
+    assert summary["diverged"] is None and summary["interrupted"] is False
+    if "0" in argv:
+        assert all(twin["seconds_per_epoch"] is None for twin in summary["twins"].values())
+
+
+def test_json_of_an_interrupted_run_is_strict_json():
+    process = subprocess.Popen([sys.executable, "-m", "twinnet.cli", "train", "--twin", "pure", "--epochs", "100000",
+                                "--every", "1", "--samples", "20", "--json"], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        first_lines = [process.stderr.readline() for _ in range(3)]  # the table is on stderr under --json
+        assert first_lines[2].split()[0] == "1"
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and "Traceback" not in err
+    summary = strict_json(out)
+    assert summary["interrupted"] is True and summary["epochs"] >= 1
+
+
+# ---------------------------------------------------------------- --load and the architecture flags (issue 10)
+
+
+@pytest.fixture
+def saved_model(tmp_path):
+    """A 2-16-3 tanh model with dropout 0.2 and l2 0.001, saved by the command line."""
+    path = tmp_path / "m.json"
+    code, _, err = run("train", "--twin", "vectorized", "--epochs", "1", "--samples", "5", "--hidden", "16",
+                       "--activation", "tanh", "--dropout", "0.2", "--l2", "1e-3", "--save", str(path))
+    assert code == 0, err
+    return path
+
+
+def test_load_refuses_flags_that_ask_for_another_network(saved_model, monkeypatch):
+    _no_data_may_load(monkeypatch)
+    code, out, err = run("train", "--load", str(saved_model), "--hidden", "32", "--activation", "relu",
+                         "--dropout", "0.5", "--l1", "0.01", "--init", "glorot")
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert err.startswith(f"twinnet train: error: --load {saved_model}: the file's network is 2-16-3 tanh, "
+                          "dropout 0.2, l1 0, l2 0.001, but ")
+    for conflict in ("--hidden 32 (the file has 16)", "--activation relu (the file has tanh)",
+                     "--dropout 0.5 (the file has 0.2)", "--l1 0.01 (the file has 0)",
+                     "--init glorot draws new weights"):
+        assert conflict in err
+
+
+def test_load_takes_flags_that_agree_and_the_header_reports_the_files_network(saved_model):
+    code, out, err = run("train", "--twin", "vectorized", "--load", str(saved_model), "--epochs", "1",
+                         "--samples", "5", "--hidden", "16", "--dropout", "0.2")
+    assert code == 0, err
+    assert out.splitlines()[0].startswith(f"twinnet train: spiral data (15 samples), network 2-16-3 tanh -> "
+                                          f"classification, loaded from {saved_model}, ")
+    assert ", dropout 0.2, l2 0.001, seed 0" in out.splitlines()[0]
+
+
+def _damaged_model_files(tmp_path, saved_model):
+    text = saved_model.read_text()
+    weight = repr(json.loads(text)["model"]["params"]["weights0"][0][0])
+    bodies = {"junk.json": bytes(range(256)), "deep.json": b"[" * 100000,
+              "nan.json": text.replace(weight, "NaN", 1).encode()}
+    for name, body in bodies.items():
+        (tmp_path / name).write_bytes(body)
+    return list(bodies)
+
+
+def test_a_damaged_model_file_through_the_command_line_is_one_line(tmp_path, saved_model):
+    for name in _damaged_model_files(tmp_path, saved_model):
+        result = run_process("train", "--load", str(tmp_path / name), "--epochs", "0")
+        assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+        assert result.stderr.startswith(f"twinnet train: error: --load: load: {tmp_path / name} expected ")
+        assert len(result.stderr.splitlines()) == 1
+
+
+# ---------------------------------------------------------------- Ctrl-C anywhere, and bad arguments (issue 10)
+
+
+def _interrupting(*args, **kwargs):
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("module, function, argv", [
+    ("train", "load_data", ("train", "--data", "mnist")),                   # while MNIST loads
+    ("plots", "training_figure", ("train", "--epochs", "1", "--samples", "5", "--plot", "PLOT")),  # while drawing
+    ("data", "download", ("data", "mnist", "--folder", "FOLDER")),
+    ("data", "sha256_of", ("data", "mnist", "--data-dir", "FOLDER")),
+    ("bench", "run", ("bench", "--quick")),
+    ("check", "check", ("check", "CHECKED:relu", "--as", "relu")),
+    ("docs", "pages", ("docs", "--out", "FOLDER")),
+    ("show", "side_by_side", ("show", "relu")),
+    ("exercise", "stub", ("exercise", "relu", "--out", "FOLDER/relu.py")),
+], ids=["train: loading data", "train: plotting", "data: downloading", "data: verifying", "bench", "check", "docs",
+        "show", "exercise"])
+def test_ctrl_c_anywhere_is_one_line_and_exit_130(tmp_path, monkeypatch, module, function, argv):
+    import importlib
+
+    if module == "plots":
+        monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())  # matplotlib or not
+    (tmp_path / "train-images-idx3-ubyte.gz").write_bytes(b"x")
+    (tmp_path / "checked.py").write_text("def relu(inputs):\n    return inputs\n")
+    monkeypatch.setattr(importlib.import_module(f"twinnet.{module}"), function, _interrupting)
+    argv = [arg.replace("PLOT", str(tmp_path / "p.png")).replace("FOLDER", str(tmp_path))
+            .replace("CHECKED", str(tmp_path / "checked.py")) for arg in argv]
+    code, out, err = run(*argv)
+    assert code == 130
+    assert err.splitlines()[-1] == f"twinnet {argv[0]}: interrupted" and "Traceback" not in err
+
+
+def test_a_real_ctrl_c_while_downloading_ends_in_one_line(tmp_path):
+    """SIGINT to a real `twinnet data` whose server never answers: exit 130, no traceback, no partial file."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts connections and never answers
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "twinnet.cli", "data", "mnist", "--folder", str(tmp_path),
+                                    "--mirror", f"http://127.0.0.1:{listener.getsockname()[1]}/"], cwd=ROOT,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            connection, _ = listener.accept()  # the download has started
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=60)
+            connection.close()
+        finally:
+            process.kill()
+    finally:
+        listener.close()
+    assert process.returncode == 130
+    assert err.strip() == "twinnet data: interrupted"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_mirror_that_is_not_a_url_is_one_line():
+    result = run_process("data", "mnist", "--mirror", "notaurl")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == ("twinnet data: error: argument --mirror: expected a URL such as "
+                                     "https://example.org/mnist/, got 'notaurl'")
+
+
+def test_docs_outside_the_repository_refuses_and_writes_nothing(tmp_path):
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-m", "twinnet.cli", "docs"], cwd=tmp_path, capture_output=True,
+                            text=True, env=environment)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"twinnet docs: error: {tmp_path} is not the twinnet source checkout")
+    assert "--out DIR" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bench_json_is_strict_json():
+    from twinnet import bench
+
+    text = bench.to_json({"speedup": float("inf"), "seconds": [1.5, float("nan")], "numpy": np_float(2.0)})
+    assert strict_json(text) == {"speedup": None, "seconds": [1.5, None], "numpy": 2.0}
+
+
+def np_float(value):
+    import numpy
+
+    return numpy.float32(value)

@@ -8,6 +8,8 @@ import gzip
 import hashlib
 import http.server
 import io
+import json
+import os
 import pathlib
 import struct
 import threading
@@ -352,3 +354,74 @@ def test_float32_images_stay_float32(tmp_path):
     path = write(tmp_path / "images.gz", idx_bytes(images=np.full((2, 3, 3), 255)))
     images = vectorized.data.read_images(path, dtype="float32")
     assert images.dtype == np.float32 and images.max() == 1.0
+
+
+# ---------------------------------------------------------------- issue 10: modes, raw files, bad URLs
+
+
+def test_downloaded_files_get_the_mode_the_umask_gives(tmp_path, served):
+    server, dataset = served
+    previous = os.umask(0o002)
+    try:
+        folder = fetch(server, dataset, tmp_path / "tiny")
+    finally:
+        os.umask(previous)
+    assert {path.name: oct(path.stat().st_mode & 0o777) for path in folder.iterdir()} == \
+        {name: "0o664" for name in server.files}
+
+
+@pytest.fixture
+def raw_mnist(tmp_path, monkeypatch):
+    """The tiny_mnist files decompressed (as gunzip leaves them), registered with their raw checksums."""
+    from conftest import _digits, _mnist_files
+
+    gzipped = _mnist_files({"train": _digits(60, 0), "test": _digits(20, 1)})
+    raw = {name: gzip.decompress(body) for name, body in gzipped.items()}
+    for name, body in raw.items():
+        (tmp_path / datasets.raw_name(name)).write_bytes(body)
+    original = datasets.DATASETS["mnist"]
+    monkeypatch.setitem(datasets.DATASETS, "mnist", datasets.Dataset(
+        "mnist", original.mirrors, {name: hashlib.sha256(body).hexdigest() for name, body in gzipped.items()},
+        original.classes, {name: hashlib.sha256(body).hexdigest() for name, body in raw.items()}))
+    return tmp_path
+
+
+def test_data_dir_takes_decompressed_files(raw_mnist):
+    code, out, err = run("data", "mnist", "--data-dir", str(raw_mnist))
+    assert code == 0, err
+    assert out.strip() == f"mnist: 4 files verified in {raw_mnist}"
+    code, out, err = run("train", "--data", "mnist", "--data-dir", str(raw_mnist), "--epochs", "1", "--json")
+    assert code == 0, err
+    assert json.loads(out)["samples"] == 60 and "(60 training and 20 test images" in err
+
+
+def test_a_decompressed_file_that_is_not_the_published_one_is_named(raw_mnist):
+    name = datasets.raw_name(datasets.LABELS["test"])
+    body = (raw_mnist / name).read_bytes()
+    (raw_mnist / name).write_bytes(body[:-1] + bytes([(body[-1] + 1) % 10]))
+    code, out, err = run("train", "--data", "mnist", "--data-dir", str(raw_mnist), "--epochs", "1")
+    assert code == 2 and "Traceback" not in err
+    assert f"{name}, decompressed, is here but its SHA-256 is not the published file's contents'" in err
+
+
+SHARED = pathlib.Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+@pytest.mark.parametrize("name", sorted(datasets.DATASETS))
+def test_the_decompressed_checksums_are_those_of_the_published_files(name):
+    """The raw SHA-256s are the published files' contents': checked against a verified copy where there is one."""
+    folder = SHARED / name
+    if not folder.is_dir():
+        pytest.skip("no verified copy of the data sets beside the repository (../shared/data)")
+    dataset = datasets.DATASETS[name]
+    assert set(dataset.raw_sha256) == set(dataset.sha256)
+    for file_name, expected in dataset.raw_sha256.items():
+        body = (folder / file_name).read_bytes()
+        assert hashlib.sha256(body).hexdigest() == dataset.sha256[file_name]  # the published file
+        assert hashlib.sha256(gzip.decompress(body)).hexdigest() == expected
+
+
+def test_download_from_something_that_is_not_a_url_is_a_data_error(tmp_path, served):
+    _, dataset = served
+    with pytest.raises(datasets.DataError, match="could not download .*unknown url type"):
+        datasets.download("tiny", tmp_path, mirrors=["notaurl/"], dataset=dataset, retries=3, backoff=0)

@@ -12,18 +12,23 @@
 Each command is the function ``command(args)`` of the module named after it
 (``twinnet train`` runs :func:`twinnet.train.command`). This module only parses:
 its flag converters turn a bad value into one line that names the flag.
+
+Exit codes: 0 done; 1 a finding (``check``: your function disagrees; ``train``:
+training diverged); 2 bad usage (a flag, a path, a file that cannot be read),
+in one line on stderr; 130 interrupted by Ctrl-C, in one line, anywhere.
 """
 
 import argparse
 import importlib
 import math
 import sys
+import urllib.parse
 
 from twinnet import UsageError, __version__
-from twinnet.data import DATASETS, DataError
-from twinnet.train import DATA_DEFAULTS
+from twinnet.data import DataError
 
 EXIT_BAD_USAGE = 2
+EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl-C: 128 + SIGINT
 
 
 class Parser(argparse.ArgumentParser):
@@ -58,6 +63,14 @@ _positive = _flag_value("a number", float, lambda value: 0 < value < math.inf, "
 _rate = _flag_value("a number", float, lambda value: 0 <= value < 1, "a fraction in [0, 1)")
 
 
+def _url(text):
+    """A mirror's base URL: http(s) with a host, or file: (what urllib can fetch)."""
+    parts = urllib.parse.urlsplit(text)
+    if not ((parts.scheme in ("http", "https") and parts.netloc) or (parts.scheme == "file" and parts.path)):
+        raise argparse.ArgumentTypeError(f"expected a URL such as https://example.org/mnist/, got {text!r}")
+    return text
+
+
 # ---------------------------------------------------------------- the commands' flags
 
 
@@ -66,6 +79,8 @@ def add_list_parser(commands):
 
 
 def add_train_parser(commands):
+    from twinnet.train import DATA_DEFAULTS
+
     train = commands.add_parser(
         "train", help="train a network with both twins from one seed, side by side",
         description="Train one network with the pure and the vectorized twin from the same seed, and show "
@@ -78,9 +93,10 @@ def add_train_parser(commands):
                        help="passes over the data (spiral %(spiral)d, vertical %(vertical)d, sine %(sine)d)"
                        % {name: d["epochs"] for name, d in DATA_DEFAULTS.items()})
     train.add_argument("--hidden", type=_count, nargs="+", metavar="SIZE", help="hidden layer sizes (64; sine 64 64)")
+    # The architecture flags default to None, so that with --load a flag given can be told from one not given.
     train.add_argument("--activation", choices=["relu", "leaky_relu", "tanh", "sigmoid", "linear"],
-                       default="relu", help="activation of the hidden layers (relu)")
-    train.add_argument("--init", choices=["classic", "he", "glorot"], default="he", help="initial weights (he)")
+                       help="activation of the hidden layers (relu)")
+    train.add_argument("--init", choices=["classic", "he", "glorot"], help="initial weights (he)")
     train.add_argument("--optimizer", choices=["sgd", "adagrad", "rmsprop", "adam"], default="adam",
                        help="optimizer (adam)")
     train.add_argument("--lr", type=_positive,
@@ -89,8 +105,8 @@ def add_train_parser(commands):
     train.add_argument("--decay", type=_non_negative, help="learning-rate decay (0)")
     train.add_argument("--batch-size", type=_count, help="samples per step (all of them)")
     train.add_argument("--dropout", type=_rate, help="dropout rate after hidden layers (0; mnist 0.2)")
-    train.add_argument("--l1", type=_non_negative, default=0.0, help="L1 penalty on weights and biases (0)")
-    train.add_argument("--l2", type=_non_negative, default=0.0, help="L2 penalty on weights and biases (0)")
+    train.add_argument("--l1", type=_non_negative, help="L1 penalty on weights and biases (0)")
+    train.add_argument("--l2", type=_non_negative, help="L2 penalty on weights and biases (0)")
     train.add_argument("--samples", type=_count, help="points per class (100), or in all for sine (100)")
     train.add_argument("--classes", type=_count, help="classes for spiral and vertical (3)")
     train.add_argument("--seed", type=_integer, default=0, help="seed for data, weights, batches, dropout (0)")
@@ -102,22 +118,29 @@ def add_train_parser(commands):
     train.add_argument("--dtype", choices=["float64", "float32"],
                        help="the vectorized twin's precision (float32 on real data alone, else float64)")
     train.add_argument("--every", type=_count, help="print a line every N epochs (a tenth of the run)")
-    train.add_argument("--save", metavar="FILE", help="save the trained model (JSON)")
-    train.add_argument("--load", metavar="FILE", help="start from a saved model instead of new weights")
-    train.add_argument("--plot", metavar="FILE.png", help="draw loss curves and predictions (needs matplotlib)")
+    train.add_argument("--save", metavar="FILE", help="save the trained model (JSON); not when training diverges")
+    train.add_argument("--load", metavar="FILE", help="start from a saved model instead of new weights; the file "
+                       "gives the network, so --hidden, --activation, --dropout, --l1 and --l2 may only repeat it, "
+                       "and --init does not apply")
+    train.add_argument("--plot", metavar="FILE.png", help="draw loss curves and predictions (needs matplotlib); "
+                       ".png, .jpg, .pdf or .svg")
     train.add_argument("--json", action="store_true", help="print the summary as one JSON object on stdout")
 
 
 def add_data_parser(commands):
+    from twinnet.data import DATASETS
+
     data = commands.add_parser(
         "data", help="download MNIST or Fashion-MNIST once, verified, into a cache",
         description="Download the four published files of a data set into the cache folder ($TWINNET_DATA, or "
                     "the platform's user cache), checking each file's SHA-256. With --data-dir, check files "
                     "already on disk instead, and download nothing.")
     data.add_argument("name", choices=sorted(DATASETS))
-    data.add_argument("--data-dir", metavar="DIR", help="use (and verify) the files in DIR; download nothing")
+    data.add_argument("--data-dir", metavar="DIR", help="use (and verify) the files in DIR, gzipped or not; "
+                      "download nothing")
     data.add_argument("--folder", metavar="DIR", help="download into DIR instead of the cache")
-    data.add_argument("--mirror", metavar="URL", help="download from this base URL instead of the published ones")
+    data.add_argument("--mirror", metavar="URL", type=_url,
+                      help="download from this base URL instead of the published ones")
     data.add_argument("--retries", type=_count, default=3, help="tries per file and mirror (3)")
     data.add_argument("--retry-wait", type=_non_negative, default=1.0,
                       help="seconds before the first retry, doubling after (1)")
@@ -134,14 +157,30 @@ def add_show_parser(commands):
 def add_check_parser(commands):
     check = commands.add_parser(
         "check", help="test your own implementation against the reference",
-        description="Test FILE.py:FUNCTION against twinnet's reference for NAME on inputs Hypothesis draws. "
-                    "Exit 0 when they agree; 1 with the smallest disagreeing input when they do not.")
+        description="Test FILE.py:FUNCTION against twinnet's reference for NAME on inputs Hypothesis draws. The "
+                    "function runs in a worker process, each call with a time limit; it must not change its "
+                    "arguments.",
+        epilog="exit codes:\n"
+               "  0    it agrees with the reference on every input tried\n"
+               "  1    it does not: the smallest input, what the reference gives and what it gave (a wrong value,\n"
+               "       an exception, sys.exit, a crash, a hang, a flood of output, a changed argument)\n"
+               "  2    the check cannot run: unknown operation, no such file, a file that cannot be imported,\n"
+               "       no such function, a library that is not installed\n"
+               "  130  interrupted by Ctrl-C",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("target", metavar="FILE.py:FUNCTION")
     check.add_argument("--as", dest="name", required=True, metavar="NAME", help="the operation it implements")
-    check.add_argument("--style", choices=["lists", "numpy"],
-                       help="what the function takes (detected: numpy if its module imports NumPy)")
+    check.add_argument("--style", choices=["lists", "numpy", "torch", "jax", "cupy", "array-api"],
+                       help="what the function takes: lists, NumPy arrays, or the arrays of PyTorch, JAX, CuPy or "
+                            "any array-API library (array-api, given array-api-strict arrays); detected from what "
+                            "its module imports")
     check.add_argument("--examples", type=_count, default=200, help="inputs to try (200)")
-    check.add_argument("--timeout", type=_positive, default=5.0, help="seconds one call may take (5)")
+    check.add_argument("--timeout", type=_positive, default=10.0, help="seconds one call may take (10)")
+    check.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                       help="the precision of the arrays it is given, and the rounding allowed (float64)")
+    check.add_argument("--rtol", type=_non_negative,
+                       help="allowed difference per unit of each element's scale (1e-12; float32: 5.4e-4)")
+    check.add_argument("--atol", type=_non_negative, help="allowed difference added to that (0; float32: 1.3e-41)")
 
 
 def add_exercise_parser(commands):
@@ -155,7 +194,7 @@ def add_exercise_parser(commands):
 
 def add_docs_parser(commands):
     docs = commands.add_parser("docs", help="regenerate the side-by-side reference pages from the registry")
-    docs.add_argument("--out", default="docs/reference", metavar="DIR", help="where (docs/reference)")
+    docs.add_argument("--out", metavar="DIR", help="where (docs/reference, when run in the repository's folder)")
 
 
 def add_bench_parser(commands):
@@ -185,42 +224,32 @@ def build_parser():
 # ---------------------------------------------------------------- dispatch
 
 
-def command_show(args):
-    """Print both twins' source of one operation, side by side."""
-    from twinnet import show
-    from twinnet.contract import registry
-
-    operation = registry.get(args.name)
-    print(show.side_by_side(operation, width=args.width, stacked=args.stacked, checks=args.checks), end="")
-    return 0
-
-
-def command_docs(args):
-    """Regenerate the reference pages from the registry."""
-    from twinnet import docs
-
-    changed = docs.write(args.out)
-    print(f"{len(docs.pages())} reference pages in {args.out}: "
-          + (f"updated {', '.join(changed)}" if changed else "all up to date"))
-    return 0
-
-
-# show.py and docs.py do not have their command(args) yet; until they do, it is here.
-NOT_IN_THEIR_MODULE = {"show": command_show, "docs": command_docs}
+def _one_line(error):
+    """An error as the one line after "error: ". An OSError names its file, never a temporary one."""
+    if isinstance(error, OSError) and error.strerror:
+        where = f"{error.filename}: " if error.filename is not None else ""
+        return f"{where}{error.strerror}"
+    return " ".join(str(error).split("\n")) if isinstance(error, OSError) else str(error)
 
 
 def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    # Imported only now, so that `twinnet list` does not wait for what `twinnet bench` needs.
-    command = NOT_IN_THEIR_MODULE.get(args.command) or importlib.import_module(f"twinnet.{args.command}").command
+    """Parse, run the command, and turn what a user can cause into one line and an exit code."""
+    name = "twinnet"
     try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        name = f"twinnet {args.command}"
+        # Imported only now, so that `twinnet list` does not wait for what `twinnet bench` needs.
+        command = importlib.import_module(f"twinnet.{args.command}").command
         return command(args)
-    except (UsageError, DataError, OSError) as error:  # OSError: a file to save or plot that cannot be written
-        print(f"twinnet {args.command}: error: {error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (UsageError, DataError, OSError) as error:  # OSError: a file to read or write that cannot be
+        print(f"{name}: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_BAD_USAGE
 
 

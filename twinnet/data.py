@@ -7,6 +7,10 @@ each download goes to a temporary file beside its final name and is renamed
 only once it is whole and verified. Transient failures (a dropped connection,
 a truncated body, a server error) are retried. Nothing here runs unless asked:
 training reads files that are already on disk.
+
+A folder of your own (``--data-dir``) may hold each file gzipped, as published,
+or decompressed (``gunzip`` names it without ``.gz``); either is checked
+against its SHA-256 before it is used.
 """
 
 import hashlib
@@ -17,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from twinnet import files
 
@@ -31,6 +35,8 @@ class Dataset:
     mirrors: tuple  # base URLs, tried in order; each ends with "/"
     sha256: dict  # file name -> published SHA-256 of the gzipped file
     classes: tuple  # what each label means
+    # file name (with .gz) -> SHA-256 of its decompressed contents, for a folder of gunzipped files
+    raw_sha256: dict = field(default_factory=dict)
 
 
 DATASETS = {
@@ -44,6 +50,14 @@ DATASETS = {
             "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
         },
         tuple(str(digit) for digit in range(10)),
+        # Computed from the verified published files (gunzip, then SHA-256); their MD5s are the
+        # published MD5s of the raw files (6bbc9ace..., a25bea73..., 2646ac64..., 27ae3e4e...).
+        {
+            "train-images-idx3-ubyte.gz": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            "train-labels-idx1-ubyte.gz": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            "t10k-labels-idx1-ubyte.gz": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+        },
     ),
     "fashion-mnist": Dataset(
         "fashion-mnist",
@@ -55,6 +69,14 @@ DATASETS = {
             "t10k-labels-idx1-ubyte.gz": "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
         },
         ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+        # Computed from the verified published files, as for MNIST (raw MD5s f4a8712d..., 9018921c...,
+        # 8181f547..., 15d48437...).
+        {
+            "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            "t10k-images-idx3-ubyte.gz": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            "t10k-labels-idx1-ubyte.gz": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        },
     ),
 }
 
@@ -93,15 +115,38 @@ def sha256_of(path):
     return digest.hexdigest()
 
 
-def check_folder(dataset, folder):
-    """{file name: problem} for every file in the folder that is missing or not the published one."""
+def raw_name(file_name):
+    """The name gunzip gives a file: without its .gz."""
+    return file_name[:-len(".gz")]
+
+
+def _verified(dataset, folder, file_name, raw=True):
+    """(path of the verified file, problem): the gzipped file, else (when ``raw``) the gunzipped one."""
+    path = pathlib.Path(folder) / file_name
+    unzipped = pathlib.Path(folder) / raw_name(file_name)
+    if path.is_file():
+        if sha256_of(path) == dataset.sha256[file_name]:
+            return path, None
+        problem = "its SHA-256 is not the published one"
+    elif raw and unzipped.is_file():
+        if dataset.raw_sha256.get(file_name) and sha256_of(unzipped) == dataset.raw_sha256[file_name]:
+            return unzipped, None
+        problem = f"{unzipped.name}, decompressed, is here but its SHA-256 is not the published file's contents'"
+    else:
+        problem = "missing"
+    return None, problem
+
+
+def check_folder(dataset, folder, raw=False):
+    """{file name: problem} for every file in the folder that is missing or not the published one.
+
+    raw: also take a file decompressed (named without .gz) whose contents are the published file's.
+    """
     problems = {}
-    for file_name, expected in dataset.sha256.items():
-        path = pathlib.Path(folder) / file_name
-        if not path.is_file():
-            problems[file_name] = "missing"
-        elif sha256_of(path) != expected:
-            problems[file_name] = "its SHA-256 is not the published one"
+    for file_name in dataset.sha256:
+        problem = _verified(dataset, folder, file_name, raw)[1]
+        if problem:
+            problems[file_name] = problem
     return problems
 
 
@@ -109,19 +154,34 @@ def where_to_put(dataset, folder, problems):
     lines = [f"{dataset.name}: {len(problems)} of its files are not in {folder} as published:"]
     for file_name, problem in problems.items():
         lines.append(f"  {file_name} ({problem}); expected SHA-256 {dataset.sha256[file_name]}")
-    lines.append(f"Download them with `twinnet data {dataset.name}`, or copy them into {folder}, "
-                 "or point --data-dir at a folder that has them.")
+    lines.append(f"Download them with `twinnet data {dataset.name}`, or copy them into {folder} (gzipped, or "
+                 "decompressed without the .gz), or point --data-dir at a folder that has them.")
     return "\n".join(lines)
 
 
-def locate(name, data_dir=None):
-    """The folder holding the data set's four verified files, or DataError saying what to put where."""
+def locate_files(name, data_dir=None):
+    """{"train": (images path, labels path), "test": (...)} of the data set's four verified files.
+
+    Each file may be gzipped, as published, or decompressed (its name without
+    .gz); raises DataError saying what to put where when one is missing or not
+    the published one.
+    """
     dataset = DATASETS[name]
     folder = pathlib.Path(data_dir) if data_dir else default_folder(name)
-    problems = check_folder(dataset, folder)
+    found, problems = {}, {}
+    for file_name in dataset.sha256:
+        found[file_name], problem = _verified(dataset, folder, file_name)
+        if problem:
+            problems[file_name] = problem
     if problems:
         raise DataError(where_to_put(dataset, folder, problems))
-    return folder
+    return {split: (found[IMAGES[split]], found[LABELS[split]]) for split in ("train", "test")}
+
+
+def locate(name, data_dir=None):
+    """The folder holding the data set's four verified files (gzipped or not), or DataError saying what to put where."""
+    paths = locate_files(name, data_dir)
+    return paths["train"][0].parent
 
 
 def _fetch_once(url, destination, expected, timeout, progress):
@@ -143,6 +203,8 @@ def _fetch_once(url, destination, expected, timeout, progress):
                     digest.update(block)
                     done += len(block)
                     progress(destination.name, done, total)
+        except ValueError as error:  # not a URL urllib can open: no use trying again
+            raise DataError(f"{url}: {error}") from None
         except urllib.error.HTTPError as error:
             if error.code >= 500 or error.code == 429:
                 raise Transient(f"{url}: server error {error.code}") from None

@@ -24,7 +24,7 @@ import importlib
 import pathlib
 import re
 
-from twinnet import files, show
+from twinnet import UsageError, files, show
 from twinnet.contract import registry
 from twinnet.contract.twins import MODULES
 
@@ -153,9 +153,35 @@ def write(folder, root=ROOT):
     return changed
 
 
+def is_checkout(folder):
+    """Whether ``folder`` is a twinnet source checkout: a pyproject.toml of twinnet's, and docs/ beside it."""
+    folder = pathlib.Path(folder)
+    try:
+        project = (folder / "pyproject.toml").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r'^name\s*=\s*"twinnet"', project, flags=re.M) is not None and (folder / "docs").is_dir()
+
+
 def command(args):
-    """``twinnet docs``: regenerate the reference pages, and the code quoted in the README and chapters."""
-    changed = write(args.out)
-    print(f"{len(pages())} reference pages in {args.out}: "
+    """``twinnet docs``: regenerate the reference pages, and the code quoted in the README and chapters.
+
+    Without --out, the pages go to docs/reference of the checkout this twinnet
+    runs from, and only when run in that checkout's folder: never into a
+    docs/reference of whatever folder one happens to be in.
+    """
+    out = args.out
+    if out is None:
+        here = pathlib.Path.cwd()
+        if not (is_checkout(ROOT) and here.resolve() == ROOT.resolve()):
+            where = (f"run it in {ROOT}" if is_checkout(ROOT)
+                     else "this twinnet is installed, not a source checkout")
+            raise UsageError(f"{here} is not the twinnet source checkout (a pyproject.toml of twinnet and docs/) "
+                             f"whose reference pages it writes: {where}, or name a folder with --out DIR")
+        out = "docs/reference"
+    elif pathlib.Path(out).exists() and not pathlib.Path(out).is_dir():
+        raise UsageError(f"--out {out}: that is a file, not a folder")
+    changed = write(out)
+    print(f"{len(pages())} reference pages in {out}: "
           + (f"updated {', '.join(changed)}" if changed else "all up to date"))
     return 0

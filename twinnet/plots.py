@@ -4,8 +4,12 @@ One figure: the twins' loss curves on the left; then, for each twin, its
 decision regions over the 2-D data (spiral, vertical), its fitted curve over
 the targets (sine), or a grid of test images with predicted and true labels,
 mistakes in red (mnist, fashion-mnist). Written to a temporary file and renamed, so an interrupted
-run never leaves half a PNG.
+run never leaves half a file; the format follows the extension (PNG, JPEG, PDF or SVG), so the
+bytes are what the name says. A run that diverged is drawn up to its last finite epoch.
 """
+
+import pathlib
+import warnings
 
 import numpy as np
 
@@ -59,6 +63,16 @@ def _test_images(axes_grid, run, inputs, labels, class_names):
 
 
 def training_figure(path, side_by_side, data_name):
+    """Draw the run's figure into ``path``, in the format its extension names (see PLOT_FORMATS)."""
+    # A model from just before a divergence can predict inf or NaN: its panel shows
+    # what it predicts, and NumPy's and matplotlib's warnings about it are not the
+    # user's business (the run already said it diverged).
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        _draw(path, side_by_side, data_name)
+
+
+def _draw(path, side_by_side, data_name):
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no window, no display needed
@@ -97,7 +111,19 @@ def _image_figure(pyplot, side_by_side, data_name, runs):
 
 def _loss_curves(axes, runs):
     for run, style in zip(runs, ["-", "--"]):
-        axes.plot(range(1, len(run.epoch_losses) + 1), run.epoch_losses, style, label=run.name)
+        losses = np.array(run.epoch_losses, dtype=float)
+        losses[~np.isfinite(losses) | (losses <= 0)] = np.nan  # a log scale shows no gaps as zeros
+        axes.plot(range(1, len(losses) + 1), losses, style, label=run.name, marker="o" if len(losses) < 30 else None,
+                  markersize=3)
+    where = {}  # epoch -> the twins that diverged there
+    for run in runs:
+        if run.diverged:
+            where.setdefault(run.diverged.epoch, []).append(run.name)
+    for epoch, names in where.items():
+        who = "" if len(names) == len(runs) else f" ({', '.join(names)})"
+        axes.axvline(epoch, color="red", linestyle=":", linewidth=1)
+        axes.annotate(f"diverged at epoch {epoch}{who}", (epoch, 0.5), xycoords=("data", "axes fraction"),
+                      rotation=90, color="red", fontsize=8, ha="right", va="center")
     axes.set_xlabel("epoch")
     axes.set_ylabel("training loss")
     axes.set_yscale("log")
@@ -106,5 +132,8 @@ def _loss_curves(axes, runs):
 
 
 def _save_atomically(figure, path):
-    with files.replacing(path, suffix=".png") as temporary:
-        figure.savefig(temporary, dpi=100, format="png")
+    from twinnet.train import PLOT_FORMATS
+
+    extension = pathlib.Path(path).suffix.lower()
+    with files.replacing(path, suffix=extension) as temporary:
+        figure.savefig(temporary, dpi=100, format=PLOT_FORMATS[extension])

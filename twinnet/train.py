@@ -5,21 +5,33 @@ The same data and the same initial model go to ``pure.network`` and
 compared as they come. :class:`SideBySide` holds, for every twin that ran, its
 loss curve, its final loss and accuracy, and its time per epoch; :func:`command`
 prints them as a table (or JSON), and saves and plots what the flags ask for.
+
+Every path the flags name is checked before any data is read or any epoch
+runs. A run ends in one of three ways, each with its exit code: it finishes
+(0); it diverges, when a step's loss or a parameter stops being finite: both
+twins stop at that step, the table says so, and nothing is saved (1); or it
+is interrupted with Ctrl-C, and the summary so far is printed (130).
 """
 
 import importlib.util
 import json
+import math
+import pathlib
 import sys
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from twinnet import UsageError
+from twinnet import UsageError, files
 from twinnet.contract.twins import TWINS, to_pure
-from twinnet.data import IMAGES, LABELS, locate
+from twinnet.data import locate_files
 
+EXIT_DIVERGED = 1
 EXIT_INTERRUPTED = 130  # what a shell reports for Ctrl-C: 128 + SIGINT
+
+# What --plot writes: the formats every matplotlib from 3.5 on writes, chosen by the extension.
+PLOT_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".pdf": "pdf", ".svg": "svg"}
 
 # What each data set trains by default. For spiral: >= 0.90 accuracy in both
 # twins in well under a minute on 2 cores. Adam at lr 0.05 gets there in fewer
@@ -65,10 +77,10 @@ def load_data(name, twin_names, samples=None, classes=None, seed=0, data_dir=Non
               test_limit=None, dtype="float64"):
     """Generate or read a data set for the twins that will run."""
     if name in REAL_DATA:
-        folder = locate(name, data_dir)
+        found = locate_files(name, data_dir)
         splits = {}
         for split, limit in (("train", train_limit), ("test", test_limit)):
-            paths = folder / IMAGES[split], folder / LABELS[split]
+            paths = found[split]
             splits[split] = {}
             if "vectorized" in twin_names:
                 splits[split]["vectorized"] = TWINS["vectorized"].data.load_idx(*paths, limit, dtype)
@@ -100,10 +112,43 @@ class TwinRun:
     epochs_done: int = 0
     final: dict = field(default_factory=dict)
     test: dict = None
+    diverged: "Divergence" = None
 
     @property
     def seconds_per_epoch(self):
         return self.seconds / self.epochs_done if self.epochs_done else float("nan")
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a twin's training stopped being finite: epoch and step counted from 1, as the table counts."""
+
+    epoch: int
+    step: int
+    loss: float
+    reason: str  # the network's words: "the loss was nan", "the update made weights1[0][2] inf (...)"
+    parameter: str = None
+    value: float = None
+
+    @classmethod
+    def of(cls, error):
+        """From a network's Diverged (either twin's), whose epoch and step count from 0."""
+        return cls(error.epoch + 1, error.step + 1, float(error.loss), error.reason, error.parameter,
+                   None if error.value is None else float(error.value))
+
+    def where(self):
+        """ "at epoch 2 (loss was nan)", or "at epoch 2 (the update made weights0[1][0] inf)". """
+        if self.parameter is None:
+            return f"at epoch {self.epoch} (loss was {self.loss!r})"
+        return f"at epoch {self.epoch} (the update made {self.parameter} {self.value!r})"
+
+    def as_json(self):
+        return {"epoch": self.epoch, "step": self.step, "loss": self.loss, "reason": self.reason}
+
+    def same_as(self, other):
+        """The same place and the same reason (NaN is not equal to itself, so the loss is compared as words)."""
+        return (self.epoch, self.step, self.reason, self.parameter) == \
+            (other.epoch, other.step, other.reason, other.parameter)
 
 
 @dataclass
@@ -128,24 +173,43 @@ class SideBySide:
         return cls(twins, data, optimizer, hyperparameters, batch_size, seed)
 
     def run_epoch(self, epoch):
-        """One epoch in each twin, then the step losses compared."""
+        """One epoch in each twin, then the step losses compared.
+
+        A twin whose training diverges keeps the model and state from before the
+        step that diverged (finite), and its ``diverged`` says where; its other
+        twin still runs this epoch, so that both are seen to stop at the same step.
+        """
         for run in self.twins.values():
             network = TWINS[run.name].network
             inputs, targets = self.data.train[run.name]
             started = time.perf_counter()
-            run.model, run.state, metrics = network.train_epoch(
-                run.model, inputs, targets, self.optimizer, run.state, self.hyperparameters, self.batch_size,
-                self.seed, epoch)
+            try:
+                run.model, run.state, metrics = network.train_epoch(
+                    run.model, inputs, targets, self.optimizer, run.state, self.hyperparameters, self.batch_size,
+                    self.seed, epoch)
+            except network.Diverged as error:
+                run.model, run.state, run.diverged = error.model, error.state, Divergence.of(error)
+                run.step_losses.extend(error.step_losses[:-1])  # the finite ones; the last is not
+                continue
             run.seconds += time.perf_counter() - started
             run.epochs_done += 1
             run.epoch_losses.append(metrics["loss"])
             run.epoch_accuracies.append(metrics["accuracy"])
             run.step_losses.extend(metrics["step_losses"])
         if len(self.twins) == 2:
-            pure, vectorized = (np.array(self.twins[name].step_losses) for name in ("pure", "vectorized"))
-            differences = np.abs(pure - vectorized)
-            self.largest_difference = float(differences.max())
-            self.largest_relative_difference = float((differences / np.maximum(np.abs(vectorized), 1e-300)).max())
+            pure, vectorized = (self.twins[name].step_losses for name in ("pure", "vectorized"))
+            common = min(len(pure), len(vectorized))
+            if common:
+                pure, vectorized = np.array(pure[:common]), np.array(vectorized[:common])
+                differences = np.abs(pure - vectorized)
+                self.largest_difference = float(differences.max())
+                self.largest_relative_difference = float(
+                    (differences / np.maximum(np.abs(vectorized), 1e-300)).max())
+
+    @property
+    def diverged(self):
+        """{twin name: Divergence} of the twins whose training diverged."""
+        return {name: run.diverged for name, run in self.twins.items() if run.diverged}
 
     def finish(self):
         """Evaluate every twin's model on the training data (and test data, if any), without dropout."""
@@ -162,7 +226,8 @@ class SideBySide:
         twins = {}
         for name, run in self.twins.items():
             twins[name] = {"loss": run.final.get("loss"), "accuracy": run.final.get("accuracy"),
-                           "seconds_per_epoch": run.seconds_per_epoch, "epochs": run.epochs_done}
+                           "seconds_per_epoch": run.seconds_per_epoch, "epochs": run.epochs_done,
+                           "diverged": run.diverged.as_json() if run.diverged else None}
             if run.test:
                 twins[name].update({"test_loss": run.test["loss"], "test_accuracy": run.test["accuracy"]})
         result = {"twins": twins}
@@ -170,11 +235,15 @@ class SideBySide:
             result["largest_loss_difference"] = self.largest_difference
             result["largest_relative_loss_difference"] = self.largest_relative_difference
             pure, vectorized = self.twins["pure"], self.twins["vectorized"]
-            result["speedup"] = pure.seconds_per_epoch / vectorized.seconds_per_epoch if vectorized.seconds else None
+            timed = pure.epochs_done and vectorized.epochs_done and vectorized.seconds
+            result["speedup"] = pure.seconds_per_epoch / vectorized.seconds_per_epoch if timed else None
         return result
 
 
 # ---------------------------------------------------------------- the command
+
+# The flags that describe the network; with --load, the file does. Their values when not given.
+ARCHITECTURE_DEFAULTS = {"activation": "relu", "init": "he", "l1": 0.0, "l2": 0.0}
 
 
 def _settings(args):
@@ -198,6 +267,8 @@ def _settings(args):
     decay = defaults.get("decay", 0.0) if args.decay is None else args.decay
     if decay:
         hyperparameters["decay"] = decay
+    architecture = {flag: default if getattr(args, flag, None) is None else getattr(args, flag)
+                    for flag, default in ARCHITECTURE_DEFAULTS.items()}
     return {
         "real": real, "names": names, "task": defaults["task"], "dtype": dtype, "epochs": epochs,
         "samples": args.samples or defaults["samples"], "classes": args.classes or defaults["classes"],
@@ -207,34 +278,84 @@ def _settings(args):
         "train_limit": args.train_limit or defaults.get("train_limit"),
         "test_limit": args.test_limit or defaults.get("test_limit"),
         "every": args.every or (1 if real else max(1, epochs // 10)),
+        **architecture,
     }
 
 
-def _initial_model(args, settings, n_inputs, n_outputs):
-    network = TWINS["vectorized"].network
+def check_outputs(args):
+    """Refuse, before any work, a --save or --plot that could not be written (UsageError naming flag and path)."""
+    for flag, path in (("--save", args.save), ("--plot", args.plot)):
+        if path is None:
+            continue
+        problem = files.unwritable(path)
+        if problem:
+            raise UsageError(f"{flag} {path}: cannot write there: {problem}")
+    if args.plot:
+        extension = pathlib.Path(args.plot).suffix.lower()
+        if extension not in PLOT_FORMATS:
+            raise UsageError(f"--plot {args.plot}: expected a file name ending in "
+                             f"{', '.join(list(PLOT_FORMATS)[:-1])} or {list(PLOT_FORMATS)[-1]} (the format "
+                             f"follows the extension), got {extension or 'no extension'}")
+        if importlib.util.find_spec("matplotlib") is None:
+            raise UsageError('--plot needs matplotlib, which is not installed: pip install "twinnet[plot]"')
+
+
+def read_model(args, settings):
+    """The model of --load (or None), refused at once if it cannot be read or the flags ask for another."""
     if not args.load:
-        sizes = [n_inputs, *settings["hidden"], n_outputs]
-        return network.create(sizes, args.activation, settings["task"], args.seed, args.init, settings["dropout"],
-                              args.l1, args.l2)
+        return None
     try:
-        model = network.load(args.load)
+        model = TWINS["vectorized"].network.load(args.load)
     except OSError as error:
-        raise UsageError(f"--load {args.load}: {error.strerror}") from None
+        raise UsageError(f"--load {args.load}: {error.strerror or error}") from None
     except ValueError as error:
         raise UsageError(f"--load: {error}") from None
-    if model["sizes"][0] != n_inputs or model["sizes"][-1] != n_outputs or model["task"] != settings["task"]:
+    conflicts = _conflicts(args, model)
+    if conflicts:
+        raise UsageError(f"--load {args.load}: the file's network is {_architecture(model)}, but "
+                         f"{'; '.join(conflicts)}: leave these flags out to train the saved network, or leave "
+                         "out --load to train a new one")
+    if model["task"] != settings["task"]:
         raise UsageError(f"--load {args.load}: the saved {_shape(model)} {model['task']} network does not fit "
-                         f"--data {args.data} ({n_inputs} inputs, {n_outputs} outputs, {settings['task']})")
+                         f"--data {args.data} ({settings['task']})")
     return model
+
+
+def _conflicts(args, model):
+    """What the architecture flags given ask for that differs from the loaded model, in words."""
+    conflicts = []
+    if args.hidden is not None and list(args.hidden) != list(model["sizes"][1:-1]):
+        conflicts.append(f"--hidden {' '.join(map(str, args.hidden))} (the file has "
+                         f"{' '.join(map(str, model['sizes'][1:-1])) or 'none'})")
+    for flag in ("activation", "dropout", "l1", "l2"):
+        given = getattr(args, flag)
+        if given is not None and given != model[flag]:
+            conflicts.append(f"--{flag} {given:g} (the file has {model[flag]:g})" if flag != "activation"
+                             else f"--activation {given} (the file has {model['activation']})")
+    if args.init is not None:
+        conflicts.append(f"--init {args.init} draws new weights (the file's weights are loaded)")
+    return conflicts
+
+
+def _architecture(model):
+    return (f"{_shape(model)} {model['activation']}, dropout {model['dropout']:g}, l1 {model['l1']:g}, "
+            f"l2 {model['l2']:g}")
+
+
+def _initial_model(args, settings, n_inputs, n_outputs, loaded=None):
+    network = TWINS["vectorized"].network
+    if loaded is None:
+        sizes = [n_inputs, *settings["hidden"], n_outputs]
+        return network.create(sizes, settings["activation"], settings["task"], args.seed, settings["init"],
+                              settings["dropout"], settings["l1"], settings["l2"])
+    if loaded["sizes"][0] != n_inputs or loaded["sizes"][-1] != n_outputs:
+        raise UsageError(f"--load {args.load}: the saved {_shape(loaded)} {loaded['task']} network does not fit "
+                         f"--data {args.data} ({n_inputs} inputs, {n_outputs} outputs, {settings['task']})")
+    return loaded
 
 
 def _shape(model):
     return "-".join(str(size) for size in model["sizes"])
-
-
-def _check_plot_available(args):
-    if args.plot and importlib.util.find_spec("matplotlib") is None:
-        raise UsageError('--plot needs matplotlib, which is not installed: pip install "twinnet[plot]"')
 
 
 class Report:
@@ -272,19 +393,36 @@ class Report:
         compare = f"{side_by_side.largest_difference:>18.1e}" if len(self.names) == 2 else ""
         self.line(f"{epoch:>7}{cells}{compare}")
 
+    def diverged(self, side_by_side, one_step_per_epoch):
+        """The line (or lines, if the twins disagree) that says where training diverged."""
+        diverged = side_by_side.diverged
+        first = next(iter(diverged.values()))
+        step = "" if one_step_per_epoch else f", at its step {first.step}"
+        if len(diverged) == len(self.names) and all(first.same_as(other) for other in diverged.values()):
+            alike = ", in both twins alike" if len(self.names) == 2 else ""
+            self.line(f"  diverged {first.where()}{step}{alike}: training stopped; a smaller --lr usually helps")
+            return
+        for name in self.names:  # the twins disagree: each says where it stood
+            if name in diverged:
+                self.line(f"  {name} diverged {diverged[name].where()}, at its step {diverged[name].step}")
+            else:
+                self.line(f"  {name} did not diverge there: the twins disagree")
+
 
 def _print_summary(report, side_by_side, epochs_done, interrupted):
     summary = side_by_side.summary()
     tested = any(run.test for run in side_by_side.twins.values())
+    diverged = bool(side_by_side.diverged)
     report.line()
-    report.line(("interrupted: summary after " if interrupted else "summary after ") + f"{epochs_done} epochs "
-                "(the final model, without dropout)")
+    stopped = "interrupted: " if interrupted else "diverged: " if diverged else ""
+    model = "the last finite model" if diverged else "the final model"
+    report.line(f"{stopped}summary after {epochs_done} epochs ({model}, without dropout)")
     test_columns = f"{'test loss':>14}{'test acc.':>10}" if tested else ""
     report.line(f"  {'twin':<12}{'train loss':>14}{'accuracy':>10}{test_columns}{'ms per epoch':>14}")
     for name, twin in summary["twins"].items():
-        per_epoch = twin["seconds_per_epoch"] * 1000
+        per_epoch = f"{twin['seconds_per_epoch'] * 1000:>14.2f}" if twin["epochs"] else f"{'-':>14}"
         test_cells = f"{twin['test_loss']:>14.10f}{twin['test_accuracy']:>10.4f}" if tested else ""
-        report.line(f"  {name:<12}{twin['loss']:>14.10f}{twin['accuracy']:>10.4f}{test_cells}{per_epoch:>14.2f}")
+        report.line(f"  {name:<12}{twin['loss']:>14.10f}{twin['accuracy']:>10.4f}{test_cells}{per_epoch}")
     if "largest_loss_difference" in summary:
         if summary["speedup"]:
             report.line(f"  vectorized is {summary['speedup']:.1f}x faster than pure")
@@ -301,20 +439,40 @@ def _describe_run(args, settings, data, model):
         samples = f"{n_train} training and {len(data.test[any_twin][0])} test images, {settings['dtype']}"
     else:
         samples = f"{n_train} samples"
-    dropout = f", dropout {settings['dropout']:g}" if settings["dropout"] else ""
+    # The model's own values, not the flags': with --load they are the file's.
+    dropout = f", dropout {model['dropout']:g}" if model["dropout"] else ""
+    penalties = "".join(f", {name} {model[name]:g}" for name in ("l1", "l2") if model[name])
+    loaded = f", loaded from {args.load}" if args.load else ""
     return (f"twinnet train: {args.data} data ({samples}), network {_shape(model)} {model['activation']} -> "
-            f"{model['task']}, {args.optimizer} ({hyperparameters}), {settings['epochs']} epochs, {batches}"
-            f"{dropout}, seed {args.seed}, twins: {' and '.join(settings['names'])}")
+            f"{model['task']}{loaded}, {args.optimizer} ({hyperparameters}), {settings['epochs']} epochs, {batches}"
+            f"{dropout}{penalties}, seed {args.seed}, twins: {' and '.join(settings['names'])}")
+
+
+def strict_json(value):
+    """``value`` as JSON text that any strict parser reads: NaN and infinities become null."""
+    def finite(item):
+        if isinstance(item, float) and not math.isfinite(item):
+            return None
+        if isinstance(item, dict):
+            return {key: finite(entry) for key, entry in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [finite(entry) for entry in item]
+        if isinstance(item, np.generic):
+            return finite(item.item())
+        return item
+
+    return json.dumps(finite(value), allow_nan=False)
 
 
 def command(args):
     """Train with the twins the flags choose, print the table and the summary; save, plot, JSON."""
     settings = _settings(args)
-    _check_plot_available(args)
+    check_outputs(args)  # before any data is read: a path that cannot be written is refused at once
+    loaded = read_model(args, settings)
     names = settings["names"]
     data = load_data(args.data, names, settings["samples"], settings["classes"], args.seed, args.data_dir,
                      settings["train_limit"], settings["test_limit"], settings["dtype"])
-    model = _initial_model(args, settings, data.n_inputs, data.n_outputs)
+    model = _initial_model(args, settings, data.n_inputs, data.n_outputs, loaded)
     side_by_side = SideBySide.start(model, names, data, args.optimizer, settings["hyperparameters"],
                                     settings["batch_size"], args.seed, settings["dtype"])
 
@@ -328,10 +486,14 @@ def command(args):
         report.header()
 
     interrupted = False
+    n_train = len(data.train[names[0]][0])
     try:
         for epoch in range(epochs):
             side_by_side.run_epoch(epoch)
             report.progress(epoch + 1, epochs)
+            if side_by_side.diverged:
+                report.diverged(side_by_side, one_step_per_epoch=(settings["batch_size"] or n_train) >= n_train)
+                break
             if (epoch + 1) % every == 0 or epoch == 0 or epoch + 1 == epochs:
                 report.row(epoch + 1, side_by_side)
     except KeyboardInterrupt:
@@ -340,11 +502,15 @@ def command(args):
     side_by_side.finish()
     epochs_done = min(run.epochs_done for run in side_by_side.twins.values())
     _print_summary(report, side_by_side, epochs_done, interrupted)
+    diverged = side_by_side.diverged
 
     if args.save:
         name = "vectorized" if "vectorized" in side_by_side.twins else "pure"
-        TWINS[name].network.save(side_by_side.twins[name].model, args.save)
-        report.line(f"saved the {name} twin's model to {args.save}")
+        if diverged:
+            report.line(f"nothing saved to {args.save}: training diverged")
+        else:
+            TWINS[name].network.save(side_by_side.twins[name].model, args.save)
+            report.line(f"saved the {name} twin's model to {args.save}")
     if args.plot:
         from twinnet import plots
 
@@ -352,7 +518,11 @@ def command(args):
         report.line(f"wrote {args.plot}")
     if args.json:
         summary = side_by_side.summary()
+        first = next(iter(diverged.values()), None)
         summary.update({"data": args.data, "samples": len(data.train[names[0]][0]), "sizes": model["sizes"],
-                        "epochs": epochs_done, "dtype": settings["dtype"], "interrupted": interrupted})
-        print(json.dumps(summary))
-    return EXIT_INTERRUPTED if interrupted else 0
+                        "epochs": epochs_done, "dtype": settings["dtype"], "interrupted": interrupted,
+                        "diverged": None if first is None else {**first.as_json(), "twins": list(diverged)}})
+        print(strict_json(summary))
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_DIVERGED if diverged else 0
