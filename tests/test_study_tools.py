@@ -491,3 +491,69 @@ def test_reference_pages_fold_and_leave_out_the_checks():
     assert 'colspan="2"' in pages["network.md"] and "same in both twins" in pages["network.md"]
     # the network code calls the operations, and is mostly the same in both twins: folded, it is short
     assert len(pages["network.md"].splitlines()) <= 1452 // 2
+
+
+# ---------------------------------------------------------------- issue 10: what the docs promise, the tools do
+
+# A reader of IDX labels written as a learner would, from docs/10-mnist.md's description of the format.
+IDX_LABELS_READER = '''
+import gzip
+import struct
+
+
+def read_labels(path, limit=None):
+    with open(path, "rb") as file:
+        raw = file.read()
+    if raw[:2] == b"\\x1f\\x8b":
+        raw = gzip.decompress(raw)
+    magic, count = struct.unpack(">II", raw[:8])
+    count = count if limit is None else min(count, limit)
+    return list(raw[8:8 + count])
+'''
+
+
+def test_the_check_the_mnist_chapter_suggests_works(tmp_path, monkeypatch):
+    """docs/10-mnist.md: `twinnet exercise read_labels`, then the `twinnet check` command it names, in that order."""
+    chapter = (ROOT / "docs" / "10-mnist.md").read_text()
+    commands = re.findall(r"`(twinnet check [^`]*)`", " ".join(chapter.split()))
+    assert commands == ["twinnet check read_labels.py:read_labels --as read_labels"]
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("exercise", "read_labels")
+    assert code == 0 and "    twinnet check read_labels.py:read_labels --as read_labels" in out
+    assert "twinnet check read_labels.py:read_labels --as read_labels" in (tmp_path / "read_labels.py").read_text()
+    arguments = commands[0].split()[1:]
+    code, out, err = run(*arguments, "--examples", "10")
+    assert code == 1 and "raised NotImplementedError" in out, err  # checked, not refused: the stub is not written yet
+    (tmp_path / "read_labels.py").write_text(IDX_LABELS_READER)
+    code, out, err = run(*arguments, "--examples", "50")
+    assert code == 0, out + err
+    assert out.strip() == "read_labels: 50 examples agree with the reference (lists style)"
+
+
+def test_check_finds_an_idx_reader_that_forgets_gzip(tmp_path):
+    path = tmp_path / "my_idx.py"
+    gunzip = '    if raw[:2] == b"\\x1f\\x8b":\n        raw = gzip.decompress(raw)\n'
+    assert gunzip in IDX_LABELS_READER
+    path.write_text(IDX_LABELS_READER.replace(gunzip, ""))
+    code, out, _ = run("check", f"{path}:read_labels", "--as", "read_labels", "--examples", "100")
+    assert code == 1
+    assert "    path = an IDX labels file (gzipped) of the labels [" in out
+
+
+def test_an_exercise_check_cannot_check_does_not_suggest_it(tmp_path):
+    path = tmp_path / "save.py"
+    code, out, _ = run("exercise", "save", "--out", str(path))
+    assert code == 0 and "twinnet check" not in out.replace("twinnet check cannot check", "")
+    text = path.read_text()
+    assert "--as save" not in text and "`twinnet check` cannot check save" in text
+
+
+def test_check_runs_a_file_of_any_name_as_python_and_refuses_junk(tmp_path):
+    (tmp_path / "junk.txt").write_bytes(bytes(range(256)))
+    code, _, err = run("check", f"{tmp_path / 'junk.txt'}:relu", "--as", "relu")
+    assert code == 2 and len(err.splitlines()) == 1 and "could not be imported" in err
+    (tmp_path / "exits.py").write_text("import sys\nsys.exit(3)\n")
+    code, _, err = run("check", f"{tmp_path / 'exits.py'}:relu", "--as", "relu")
+    assert code == 2 and "could not be imported: SystemExit: 3" in err
+    code, _, err = run("check", f"{tmp_path}:relu", "--as", "relu")
+    assert code == 2 and "not a file" in err
