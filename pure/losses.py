@@ -56,9 +56,15 @@ def categorical_cross_entropy(predictions, targets):
     Probabilities are clipped to [1e-7, 1 - 1e-7] so the loss stays finite.
     """
     total = 0.0
-    for row, target_row in zip(predictions, _one_hot_rows(targets, predictions)):
-        for p, t in zip(row, target_row):
-            total -= t * math.log(_clip(p))
+    if not _is_matrix(targets):
+        # Sparse labels: the sum keeps only the true class's term, so only those
+        # probabilities are logged.
+        for row, label in zip(predictions, targets):
+            total -= math.log(_clip(row[label]))
+    else:
+        for row, target_row in zip(predictions, targets):
+            for p, t in zip(row, target_row):
+                total -= t * math.log(_clip(p))
     return total / len(predictions)
 
 

@@ -43,7 +43,7 @@ def test_every_part_runs():
     assert {row["operation"] for row in rows} >= {"matmul", "dense_backward", "softmax", "adam"}
     assert all(row["pure_seconds"] > 0 and row["vectorized_seconds"] > 0 for row in rows)
     step = bench.bench_training_step("float32", quick=True)
-    assert step["vs_flat"] > 0 and step["vs_matmuls"] > 0
+    assert step["vs_flat"] > 0 and step["inside_fit_vs_flat"] > 0 and step["vs_matmuls"] > 0
     assert (step["vs_torch"] is None) == (step["torch_note"] is not None)
     epoch = bench.bench_pure_epoch(quick=True)
     assert epoch["vs_flat"] > 0

@@ -184,8 +184,12 @@ def bench_training_step(dtype, quick=False):
         dlogits @ params[2].T
         inputs.T @ dhidden
 
+    # The public call checks every argument (finite numbers, shapes, the model) on
+    # each call; fit checks once and runs the step unchecked, batch after batch.
+    merged = {**network.optimizers.DEFAULTS["sgd"], "lr": 0.1}
     functions = {
         "twinnet": lambda: network.train_step(model, inputs, labels, "sgd", None, {"lr": 0.1}, 0),
+        "inside_fit": lambda: network.train_step.unchecked(model, inputs, labels, "sgd", None, merged, 0),
         "flat": lambda: flat_numpy_step(inputs, labels, *params, 0.1),
         "matmuls": five_matmuls,
     }
@@ -196,6 +200,7 @@ def bench_training_step(dtype, quick=False):
         torch_note = "PyTorch is not installed: skipped"
     best = side_by_side(functions, 0.05 if quick else 0.2, 3 if quick else 5)
     result = {"dtype": dtype, "seconds": best, "vs_flat": best["twinnet"] / best["flat"],
+              "inside_fit_vs_flat": best["inside_fit"] / best["flat"],
               "vs_matmuls": best["twinnet"] / best["matmuls"]}
     result["vs_torch"] = best["twinnet"] / best["torch"] if "torch" in best else None
     result["torch_note"] = torch_note
@@ -362,6 +367,8 @@ def run(quick=False, data_dir=None, report=print):
         report(f"  {step['dtype']}: twinnet {_seconds(seconds['twinnet'])}, flat NumPy {_seconds(seconds['flat'])} "
                f"({step['vs_flat']:.2f}x), matrix products {_seconds(seconds['matmuls'])} "
                f"({step['vs_matmuls']:.2f}x){torch_part}")
+        report(f"    inside fit (arguments checked once per fit, not every step): twinnet "
+               f"{_seconds(seconds['inside_fit'])} ({step['inside_fit_vs_flat']:.2f}x flat NumPy)")
 
     report("\n3. pure training epoch, 2-64-3 spiral, 300 samples, full batch, SGD (target: <= 1.3x a flat loop script)")
     epoch = results["pure_epoch"] = bench_pure_epoch(quick)
