@@ -231,8 +231,10 @@ def test_show_pairs_helpers_by_name_and_folds_what_is_equal(made_up_operation):
     assert cells[0] == ("def op(inputs, scale=1.0):   (same in both twins)", None)
     assert cells[1] == ("    rows = [list(row) for row in inputs]", "    rows = np.asarray(inputs)")
     assert ("    # The same three lines in both twins, and this comment with them.   "
-            "(4 lines, same in both twins)", None) in cells
-    assert "n_features" not in text  # folded into the line above
+            "(3 lines, same in both twins)", None) in cells
+    assert "n_features = len" not in text  # folded into the line above
+    # the run's last line stays in sight, for the differing lines that follow it
+    assert ("    total = n_samples * n_features   (same in both twins)", None) in cells
     assert "_checks" not in text and "10 ** 6" not in text  # the if that only validates goes with its check,
     assert "limit" not in text  # and so does what only that if reads;
     assert "try:" not in text and "except" not in text  # a try whose except only validates is its body

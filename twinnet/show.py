@@ -536,9 +536,14 @@ def _rows(chunk_lists, column, width):
     for number, function_chunks in enumerate(chunk_lists):
         if number:
             rows.append("")
-        for chunk in function_chunks:
+        for position, chunk in enumerate(function_chunks):
             if isinstance(chunk, Same):
-                if any(line.strip() for line in chunk.lines):
+                code = [line for line in chunk.lines if line.strip()]
+                if len(code) > 1 and position + 1 < len(function_chunks):
+                    # The run's last line stays in sight: it is usually the `for` or `if`
+                    # that the differing lines below it belong to.
+                    rows += [_fold_row(code[:-1], width), _fold_row(code[-1:], width)]
+                elif code:
                     rows.append(_fold_row(chunk.lines, width))
                 elif rows and rows[-1]:
                     rows.append("")
