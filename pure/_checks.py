@@ -105,7 +105,8 @@ def _ragged(value):
 
 
 # What an array of each number of sides is called in messages.
-ARRAY_NAMES = {1: ("a vector (a list of numbers)", "vector"), 2: ("a matrix (a list of rows)", "matrix")}
+ARRAY_NAMES = {1: ("a vector (a list of numbers)", "vector"), 2: ("a matrix (a list of rows)", "matrix"),
+               4: ("a 4-D array (lists nested 4 deep)", "4-D array")}
 
 
 def nested(func, name, value, ndim=None):
@@ -263,12 +264,12 @@ def shape(value):
 
 
 # The sides of an array a size relation can name.
-SIDES = ("rows", "columns", "values")
+SIDES = ("rows", "columns", "values", "channels")
 
 
 def dimension(value, side):
-    """The number of rows, columns or values (a vector's length) of a checked array."""
-    return len(value[0]) if side == "columns" else len(value)
+    """The number of rows, columns or values (a vector's length) of a checked array; the channels of images."""
+    return len(value[0]) if side in ("columns", "channels") else len(value)
 
 
 def same_shape(func, first_name, first, second_name, second):
@@ -579,21 +580,211 @@ def model_settings(func, model, activations, tasks):
     non_negative(func, "l2", model["l2"])
 
 
-def model_file(func, file_name, document, file_format, version):
+# ---------------------------------------------------------------- a model as a list of layers
+# The keys of each layer type besides "type": how each value is checked, and its default (REQUIRED:
+# the layer must say). A checked layer has every key. A type not named here (an activation) has none.
+REQUIRED = object()
+LAYER_KEYS = {
+    "dense": {"units": ("count", REQUIRED)},
+    "dropout": {"rate": ("rate", REQUIRED)},
+    "conv2d": {"filters": ("count", REQUIRED), "kernel": ("sides", REQUIRED), "stride": ("sides", 1),
+               "padding": ("padding", 0)},
+    "max_pool2d": {"size": ("sides", REQUIRED), "stride": ("stride", None)},  # stride None: the size
+    "avg_pool2d": {"size": ("sides", REQUIRED), "stride": ("stride", None)},
+    "flatten": {},
+}
+IMAGE_LAYERS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")  # what takes images (n, channels, height, width)
+PARAMETER_LAYERS = ("dense", "conv2d")  # what has weights and biases
+
+
+def _sides(func, name, value, low):
+    """An int >= low, or a pair [vertical, horizontal] of them (a kernel, a stride, a padding), as given."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != 2:
+            fail(ValueError, func, f"{name} expected an int or a pair [vertical, horizontal], got {len(value)} values")
+        return [_sides(func, name, side, low) for side in value]
+    value = integer(func, name, value)
+    if not low <= value <= MAX_VALUES:
+        fail(ValueError, func, f"{name} expected an int >= {low}, got {show_number(value)}")
+    return value
+
+
+LAYER_VALUES = {
+    "count": count,
+    "rate": rate,
+    "sides": lambda func, name, value: _sides(func, name, value, 1),
+    "padding": lambda func, name, value: _sides(func, name, value, 0),
+    "stride": lambda func, name, value: None if value is None else _sides(func, name, value, 1),
+}
+
+
+def pair(value):
+    """(vertical, horizontal) of a checked kernel, stride or padding: an int is both."""
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def input_shape(func, name, value):
+    """Check what one sample of a model is: a number of features (784) or images [channels, height, width]
+    ([1, 28, 28]); return it as an int or a list of 3 ints. A list of another length is neither (a TypeError)."""
+    if not isinstance(value, (list, tuple)):
+        return count(func, name, value)
+    if len(value) != 3:
+        fail(TypeError, func, f"{name} expected a number of features such as 784, or [channels, height, width] "
+                              f"such as [1, 28, 28], got a list of {len(value)}")
+    sides = [count(func, name, side) for side in value]
+    if math.prod(sides) > MAX_VALUES:
+        fail(ValueError, func, f"{name} expected at most {MAX_VALUES} values, got {show_number(math.prod(sides))}")
+    return sides
+
+
+def sample_shape(inputs):
+    """The shape of one sample, as a tuple, from a checked input shape: (784,) or (1, 28, 28)."""
+    return (inputs,) if isinstance(inputs, int) else tuple(inputs)
+
+
+def layer_output(func, where, layer, shape):
+    """The shape of one sample after a checked layer, given the shape before it; fail where it cannot take it.
+
+    where: the layer's place in messages, such as "layers[3] (dense)".
+    """
+    kind = layer["type"]
+    if kind in IMAGE_LAYERS and len(shape) != 3:
+        fail(ValueError, func, f"{where} expected images (n_samples, channels, height, width), got samples of "
+                               f"shape {shape}")
+    if kind == "dense":
+        if len(shape) != 1:
+            fail(ValueError, func, f"{where} expected samples of features (n_samples, features), got images of "
+                                   f"shape {shape}: put a flatten layer before it")
+        if shape[0] * layer["units"] > MAX_VALUES:
+            fail(ValueError, func, f"{where} expected at most {MAX_VALUES} weights, got {shape[0]} x {layer['units']}")
+        return (layer["units"],)
+    if kind == "flatten":
+        return (math.prod(shape),)
+    if kind not in IMAGE_LAYERS:
+        return shape  # an activation or dropout keeps the shape
+    channels, height, width = shape
+    if kind == "conv2d":
+        (kernel_height, kernel_width), padding = pair(layer["kernel"]), pair(layer["padding"])
+        size, stride = (height + 2 * padding[0], width + 2 * padding[1]), pair(layer["stride"])
+        if kernel_height > size[0] or kernel_width > size[1]:
+            fail(ValueError, func, f"{where} expected a kernel no larger than its padded input {size}, got kernel "
+                                   f"{(kernel_height, kernel_width)}")
+        if layer["filters"] * channels * kernel_height * kernel_width > MAX_VALUES:
+            fail(ValueError, func, f"{where} expected at most {MAX_VALUES} weights, got {layer['filters']} x "
+                                   f"{channels} x {kernel_height} x {kernel_width}")
+        return (layer["filters"], (size[0] - kernel_height) // stride[0] + 1, (size[1] - kernel_width) // stride[1] + 1)
+    size, stride = pair(layer["size"]), pair(layer["stride"])
+    if size[0] > height or size[1] > width:
+        fail(ValueError, func, f"{where} expected a window no larger than its input {(height, width)}, got size "
+                               f"{size}")
+    return (channels, (height - size[0]) // stride[0] + 1, (width - size[1]) // stride[1] + 1)
+
+
+def layer_list(func, name, value, inputs, types):
+    """Check a model's layers, each against the shape the layers before it leave; return them with every key.
+
+    inputs: a checked input shape    types: the layer types there are (the network's LAYERS)
+    The layers end in samples of features, (n_samples, n_outputs), for the task's output.
+    """
+    if not isinstance(value, (list, tuple)):
+        fail(TypeError, func, f"{name} expected a list of layers such as [{{'type': 'dense', 'units': 3}}], "
+                              f"got {describe(value)}")
+    shape, checked = sample_shape(inputs), []
+    for i, layer in enumerate(value):
+        where = f"{name}[{i}]"
+        if not isinstance(layer, dict):
+            fail(TypeError, func, f"{where} expected a dict such as {{'type': 'dense', 'units': 3}}, "
+                                  f"got {describe(layer)}")
+        if "type" not in layer:
+            fail(ValueError, func, f"{where} expected a 'type', got the keys {sorted(map(str, layer))}")
+        kind = choice(func, f"{where}['type']", layer["type"], types)
+        keys, where = LAYER_KEYS.get(kind, {}), f"{where} ({kind})"
+        extra = sorted(str(key) for key in layer if key != "type" and key not in keys)
+        if extra:
+            fail(ValueError, func, f"{where} expected the keys {['type', *keys]}, got {extra[0]!r} too")
+        missing = [key for key, (_, default) in keys.items() if default is REQUIRED and key not in layer]
+        if missing:
+            fail(ValueError, func, f"{where} expected a {missing[0]!r}, got the keys {sorted(layer)}")
+        layer = {"type": kind, **{key: LAYER_VALUES[kind_](func, f"{name}[{i}]['{key}']", layer.get(key, default))
+                                  for key, (kind_, default) in keys.items()}}
+        if layer.get("stride", 0) is None:
+            layer["stride"] = layer["size"]  # a pool's windows side by side
+        shape = layer_output(func, where, layer, shape)
+        checked.append(layer)
+    if not any(layer["type"] in PARAMETER_LAYERS for layer in checked):
+        fail(ValueError, func, f"{name} expected at least one layer with weights ({' or '.join(PARAMETER_LAYERS)}), "
+                               f"got none")
+    if len(shape) != 1:
+        fail(ValueError, func, f"{name} expected to end in samples of features for the task's output, got images "
+                               f"of shape {shape}: end with a flatten layer and a dense layer")
+    return checked
+
+
+def mlp_layers(sizes, activation, dropout):
+    """The layers a model given by its sizes stands for: dense, activation (and dropout) per hidden layer, then dense."""
+    layers = []
+    for units in sizes[1:-1]:
+        layers += [{"type": "dense", "units": units}, {"type": activation}]
+        if dropout:
+            layers.append({"type": "dropout", "rate": dropout})
+    return layers + [{"type": "dense", "units": sizes[-1]}]
+
+
+def model_layers(model_):
+    """The layers of a checked model: its "layers", or those its "sizes" stand for (see mlp_layers)."""
+    if "layers" in model_:
+        return model_["layers"]
+    return mlp_layers(model_["sizes"], model_["activation"], model_["dropout"])
+
+
+def model_shapes(model_):
+    """The shape of one sample before each layer of a checked model, and after the last: [(784,), ..., (10,)]."""
+    shapes = [sample_shape(model_["inputs"] if "layers" in model_ else model_["sizes"][0])]
+    for layer in model_layers(model_):
+        shapes.append(layer_output(None, None, layer, shapes[-1]))
+    return shapes
+
+
+def parameter_shapes(layer, shape):
+    """The shapes of a checked layer's weights and biases, given the shape of its inputs; None when it has none.
+
+    dense: (n_inputs, units), (units,)
+    conv2d: (filters, channels * kernel_height * kernel_width), (filters,): each filter's weights in one
+    row, in (channel, row, column) order, the matrix the optimizers and penalties take (the layer
+    reshapes it to (filters, channels, kernel_height, kernel_width) for conv2d)
+    """
+    if layer["type"] == "dense":
+        return (shape[0], layer["units"]), (layer["units"],)
+    if layer["type"] == "conv2d":
+        return (layer["filters"], shape[0] * math.prod(pair(layer["kernel"]))), (layer["filters"],)
+    return None
+
+
+def model_file(func, file_name, document, file_format, versions):
     """Check the envelope of a saved model file (its contents are checked by ``model``).
 
-    Each message ends with what makes a file edited by hand load again.
+    versions: the versions read, the first for a model given by its "sizes", the second for one given
+    by its "layers". Each message ends with what makes a file edited by hand load again.
     """
+    model_ = document.get("model") if isinstance(document, dict) else None
+    form = "layers" if isinstance(model_, dict) and "layers" in model_ else "sizes"
+    version = versions[form == "layers"]  # the version of a file of this model
     keys = f'"format": "{file_format}", "version": {version}, "sha256" and "model"'
     if not isinstance(document, dict) or document.get("format") != file_format:
         fail(ValueError, func, f"{file_name} expected a {file_format!r} file, got another kind of JSON: "
                                f"a model file is a JSON object with {keys}, as save writes it")
-    if document.get("version") != version:
-        fail(ValueError, func, f"{file_name} expected file version {version}, got {document.get('version')!r}: "
-                               f'this twinnet reads "version": {version} (a newer file needs a newer twinnet)')
+    if document.get("version") not in versions:
+        fail(ValueError, func, f"{file_name} expected file version {' or '.join(map(str, versions))}, got "
+                               f"{document.get('version')!r}: this twinnet reads \"version\": "
+                               f"{' and '.join(map(str, versions))} (a newer file needs a newer twinnet)")
     if not isinstance(document.get("sha256"), str) or "model" not in document:
         fail(ValueError, func, f"{file_name} expected a model and its sha256, got keys {sorted(document)}: "
                                f"a model file holds {keys}; save the model again with twinnet")
+    if document["version"] != version:
+        fail(ValueError, func, f"{file_name} expected file version {version} for a model given by its {form}, got "
+                               f'{document["version"]!r}: this twinnet reads "version": {versions[0]} for a model '
+                               f'given by its "sizes" and "version": {versions[1]} for one given by its "layers"; '
+                               'correct "version", or save the model again with twinnet')
 
 
 def not_finite(value):
@@ -635,46 +826,73 @@ def one_dtype(params, dtype=None):
     return params
 
 
-def model(func, value, activations, tasks, dtype=None, file=None):
-    """Check a whole model: its settings, and finite parameters whose names and shapes fit its sizes.
+LAYER_MODEL_KEYS = ("inputs", "layers", "task", "l1", "l2")
 
-    Returns the model with its parameters in one dtype (see ``one_dtype``): ``dtype``,
-    or None for the model's own. ``file``: see ``finite_parameter``.
+
+def model(func, value, activations, tasks, dtype=None, file=None, types=()):
+    """Check a whole model: its settings, and finite parameters whose names and shapes fit its layers.
+
+    A model is given by its sizes (MODEL_KEYS, what create makes) or by its layers
+    (LAYER_MODEL_KEYS, what create_layers makes; ``types``: the layer types there are).
+    Returns the model with its layers' every key and its parameters in one dtype (see
+    ``one_dtype``): ``dtype``, or None for the model's own. ``file``: see ``finite_parameter``.
     """
     if not isinstance(value, dict):
         fail(TypeError, func, f"model expected a dict (from create or load), got {describe(value)}")
-    missing = [key for key in MODEL_KEYS + ("params",) if key not in value]
+    keys = LAYER_MODEL_KEYS if "layers" in value else MODEL_KEYS
+    missing = [key for key in keys + ("params",) if key not in value]
     if missing:
-        fail(ValueError, func, f"model expected the keys {', '.join(MODEL_KEYS)}, params; got no {missing[0]!r}")
-    model_settings(func, value, activations, tasks)
-    sizes, params = value["sizes"], value["params"]
-    names = [f"{kind}{i}" for i in range(len(sizes) - 1) for kind in ("weights", "biases")]
+        fail(ValueError, func, f"model expected the keys {', '.join(keys)}, params; got no {missing[0]!r}")
+    if "layers" in value:
+        inputs = input_shape(func, "inputs", value["inputs"])
+        value = {**value, "inputs": inputs, "layers": layer_list(func, "layers", value["layers"], inputs, types)}
+        choice(func, "task", value["task"], tasks)
+        non_negative(func, "l1", value["l1"])
+        non_negative(func, "l2", value["l2"])
+    else:
+        model_settings(func, value, activations, tasks)
+    # The layers with weights, in order: (place in messages, weights' shape, biases' shape).
+    expected = []
+    for i, (layer, shape_) in enumerate(zip(model_layers(value), model_shapes(value))):
+        if layer["type"] in PARAMETER_LAYERS:
+            where = f"layer {len(expected)}" if "sizes" in value else f"layers[{i}] ({layer['type']})"
+            expected.append((where, *parameter_shapes(layer, shape_)))
+    params = value["params"]
+    names = [f"{kind}{k}" for k in range(len(expected)) for kind in ("weights", "biases")]
     if not isinstance(params, dict) or sorted(params) != sorted(names):
         got = sorted(params) if isinstance(params, dict) else describe(params)
         fail(ValueError, func, f"params expected the arrays {names}, got {got}")
     for name in names:
         finite_parameter(func, name, params[name], file)
-    for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
-        weights = matrix(func, f"params['weights{i}']", params[f"weights{i}"])
-        biases = vector(func, f"params['biases{i}']", params[f"biases{i}"])
-        if shape(weights) != (n_inputs, n_neurons) or len(biases) != n_neurons:
-            fail(ValueError, func, f"params of layer {i} expected shapes ({n_inputs}, {n_neurons}) and "
-                                   f"({n_neurons},), got {shape(weights)} and ({len(biases)},)")
-    # The same model (the pure twin's parameters need no conversion).
-    return {**value, "params": one_dtype(params, dtype)}
+    checked = {}
+    for k, (where, weights_shape, biases_shape) in enumerate(expected):
+        weights = matrix(func, f"params['weights{k}']", params[f"weights{k}"])
+        biases = vector(func, f"params['biases{k}']", params[f"biases{k}"])
+        got = (dimension(weights, "rows"), dimension(weights, "columns")), (dimension(biases, "values"),)
+        if got != (weights_shape, biases_shape):
+            fail(ValueError, func, f"params of {where} expected shapes {weights_shape} and {biases_shape}, got "
+                                   f"{got[0]} and {got[1]}")
+        checked[f"weights{k}"], checked[f"biases{k}"] = weights, biases
+    # The same model, with its parameters as one twin computes with them (the same lists in pure,
+    # the very same arrays in vectorized when they were already).
+    return {**value, "params": one_dtype(checked, dtype)}
 
 
-def cache(func, value, n_layers):
-    """Check a forward pass's cache: a list with a dict per layer, as forward returns it."""
+def cache(func, value, shapes):
+    """Check a forward pass's cache: a list with a dict per layer and one for the output, as forward returns it.
+
+    shapes: the shape of one sample before each layer and after the last (see model_shapes).
+    """
     if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
         fail(TypeError, func, f"cache expected the list of dicts that forward returns, got {describe(value)}")
-    length(func, "cache", len(value), n_layers, "entries (one per layer)")
-    for entry in value:
-        missing = {"inputs", "z", "a", "mask"} - set(entry)
+    length(func, "cache", len(value), len(shapes), "entries (one per layer, and one for the output)")
+    for entry, before, after in zip(value, shapes, shapes[1:] + shapes[-1:]):
+        missing = {"inputs", "outputs", "mask"} - set(entry)
         if missing:
-            fail(ValueError, func, f"cache expected entries with inputs, z, a and mask, got no {sorted(missing)[0]!r}")
-        for key in ("inputs", "z", "a"):
-            matrix(func, f"cache's {key}", entry[key])
+            fail(ValueError, func, f"cache expected entries with inputs, outputs and mask, got no "
+                                   f"{sorted(missing)[0]!r}")
+        batch(func, "cache's inputs", entry["inputs"], before, "the layer's inputs")
+        batch(func, "cache's outputs", entry["outputs"], after, "the layer's outputs")
         if entry["mask"] is not None:
             matrix(func, "cache's mask", entry["mask"])
     return value
@@ -693,15 +911,29 @@ def masks(func, value, n_layers):
     return value
 
 
-def model_among(activations, tasks, dtype=None, file=None):
-    """A spec for ``takes``: a whole model (see ``model``) whose activation and task are among these names.
+def batch(func, name, value, shape_, what):
+    """Check a batch of samples of one shape: a matrix (n_samples, features) when ``shape_`` is
+    (features,), else images (n_samples, channels, height, width); ``what``: what they are, in messages."""
+    if len(shape_) == 1:
+        value = matrix(func, name, value)
+        length(func, name, dimension(value, "columns"), shape_[0], f"columns ({what})")
+        return value
+    value = KINDS["images"](func, name, value)  # the convolution's check of its inputs
+    if nested_shape(value)[1:] != shape_:
+        fail(ValueError, func, f"{name} expected images of shape (n_samples, {', '.join(map(str, shape_))}) "
+                               f"({what}), got shape {nested_shape(value)}")
+    return value
+
+
+def model_among(activations, tasks, dtype=None, file=None, types=()):
+    """A spec for ``takes``: a whole model (see ``model``) whose activation, task and layer types are among these names.
 
     ``dtype`` and ``file`` name arguments checked before it: the dtype to bring the
     parameters to (None there keeps the model's own), and the file save writes.
     """
     def check(func, name, value, arguments):
         return model(func, value, activations, tasks, arguments[dtype] if dtype else None,
-                     arguments[file] if file else None)
+                     arguments[file] if file else None, types)
     return check
 
 
@@ -726,27 +958,23 @@ def in_model_dtype(value, model_):
 
 
 def network_inputs(func, name, value, model_):
-    """Check a batch for a checked model: a matrix with a column per input of the model, in its dtype."""
-    value = matrix(func, name, value)
-    length(func, name, dimension(value, "columns"), model_["sizes"][0], "columns (the model's inputs)")
-    return in_model_dtype(value, model_)
+    """Check a batch for a checked model: samples of the model's input shape (see ``batch``), in its dtype."""
+    return in_model_dtype(batch(func, name, value, model_shapes(model_)[0], "the model's inputs"), model_)
 
 
 def network_outputs(func, name, value, model_):
     """Check a batch of outputs for a checked model: a matrix with a column per output of the model, in its dtype."""
-    value = matrix(func, name, value)
-    length(func, name, dimension(value, "columns"), model_["sizes"][-1], "columns (the model's outputs)")
-    return in_model_dtype(value, model_)
+    return in_model_dtype(batch(func, name, value, model_shapes(model_)[-1], "the model's outputs"), model_)
 
 
 def network_cache(func, name, value, model_):
     """Check a forward pass's cache for a checked model (see ``cache``)."""
-    return cache(func, value, len(model_["sizes"]) - 1)
+    return cache(func, value, model_shapes(model_))
 
 
 def network_masks(func, name, value, model_):
     """Check dropout masks for a checked model (see ``masks``): None becomes a None per layer."""
-    return masks(func, value, len(model_["sizes"]) - 1)
+    return masks(func, value, len(model_layers(model_)))
 
 
 def network_targets(batch):
@@ -754,8 +982,9 @@ def network_targets(batch):
     ``batch`` (for a cache, one per row of its last layer's outputs), in the model's dtype; see ``task_targets``."""
     def check(func, name, value, arguments):
         model_, rows = arguments["model"], arguments[batch]
-        n_samples = len(rows[-1]["a"]) if batch == "cache" else len(rows)
-        return in_model_dtype(task_targets(func, name, value, model_["task"], n_samples, model_["sizes"][-1]), model_)
+        n_samples = len(rows[-1]["outputs"]) if batch == "cache" else len(rows)
+        n_outputs = model_shapes(model_)[-1][0]
+        return in_model_dtype(task_targets(func, name, value, model_["task"], n_samples, n_outputs), model_)
     return check
 
 
@@ -803,6 +1032,160 @@ def flag(func, name, value):
     return value
 
 
+# ---------------------------------------------------------------- images, kernels and sliding windows
+# Images are (n_samples, channels, height, width), NCHW as in PyTorch and the classic course;
+# a convolution's kernels are (n_filters, channels, kernel_height, kernel_width). A stride, a
+# padding or a pooling window is an int, or a pair of ints (vertical, horizontal).
+
+
+def images(func, name, value):
+    """Check a non-empty 4-D array of finite numbers: images ``(n_samples, channels, height, width)``
+    or kernels ``(n_filters, channels, kernel_height, kernel_width)``; return it."""
+    if not isinstance(value, (list, tuple)):
+        fail(ValueError if is_number(value) else TypeError, func,
+             f"{name} expected {ARRAY_NAMES[4][0]}, got {describe(value)}")
+    sides = nested_shape(value)
+    if sides is None or len(sides) != 4 or 0 in sides:
+        nested(func, name, value, 4)
+    flat = list(chain.from_iterable(chain.from_iterable(chain.from_iterable(value))))
+    types = set(map(type, flat))
+    if not (types <= _PLAIN_NUMBERS or all(map(is_number, flat))):
+        nested(func, name, value, 4)
+    try:  # finite when the sum is, as in _finite
+        total = sum(flat) if types <= {float} else math.fsum(flat)
+    except (OverflowError, ValueError):
+        total = math.nan
+    if not math.isfinite(total):
+        for index, number_ in enumerate(flat):
+            if not _is_finite(number_):
+                position, rest = [], index
+                for side in reversed(sides):
+                    position.insert(0, rest % side)
+                    rest //= side
+                fail(ValueError, func, f"{name} expected finite numbers, got {show_number(number_)} at "
+                                       + "".join(f"[{i}]" for i in position))
+    return value
+
+
+def _shape4(value):
+    """The shape of checked images or kernels."""
+    return (len(value), len(value[0]), len(value[0][0]), len(value[0][0][0]))
+
+
+def _shown_ints(value):
+    """A short list or tuple of numbers as a message shows it, (1, 0); anything else as ``describe`` does."""
+    if isinstance(value, (list, tuple)) and 0 < len(value) <= 8 and all(map(is_number, value)):
+        return repr(tuple(int(v) if isinstance(v, numbers.Integral) else v for v in value))
+    return describe(value)
+
+
+def _int_pair(func, name, value, low):
+    """Check an int, or a pair of ints (vertical, horizontal), each in [low, MAX_VALUES]; return the pair."""
+    is_pair = isinstance(value, (list, tuple)) and len(value) == 2
+    sides = tuple(value) if is_pair else (value, value)
+    if not (is_pair or not isinstance(value, (list, tuple))) or \
+            not all(isinstance(side, numbers.Integral) and not isinstance(side, bool) for side in sides):
+        fail(TypeError, func, f"{name} expected an int or a pair of ints (vertical, horizontal), "
+                              f"got {_shown_ints(value)}")
+    sides = (int(sides[0]), int(sides[1]))
+    if min(sides) < low or max(sides) > MAX_VALUES:
+        what, shown = ("a pair of ints", repr(sides)) if is_pair else ("an int", repr(sides[0]))
+        fail(ValueError, func, f"{name} expected {what} in [{low}, {MAX_VALUES}], got {shown}")
+    return sides
+
+
+def stride(func, name, value):
+    """Check a stride or a window's size: an int >= 1, or a pair of them (vertical, horizontal); return the pair."""
+    return _int_pair(func, name, value, 1)
+
+
+def padding(func, name, value):
+    """Check a zero padding: an int >= 0, or a pair of them (vertical, horizontal); return the pair."""
+    return _int_pair(func, name, value, 0)
+
+
+def _slid(func, arguments, over, kernels, size, stride_, padding_):
+    """The shape of the outputs of a window slid over the argument ``over`` (images): a convolution's by
+    the argument ``kernels``, or a pooling's of the argument ``size`` (a checked pair); ``stride_`` and
+    ``padding_``: checked pairs. Fails when the window is larger than the padded images, or when the
+    padded images or the outputs would hold more than MAX_VALUES values.
+
+        out = (size + 2 * padding - kernel) // stride + 1
+    """
+    n_samples, channels, height, width = _shape4(arguments[over])
+    if kernels is not None:
+        channels_out, _, *window = _shape4(arguments[kernels])
+        window_name, what = kernels, "kernels"
+    else:
+        channels_out, window, window_name, what = channels, arguments[size], size, "a window"
+    padded = (height + 2 * padding_[0], width + 2 * padding_[1])
+    if window[0] > padded[0] or window[1] > padded[1]:
+        fail(ValueError, func, f"{window_name} expected {what} of at most {padded[0]} x {padded[1]} (the height and "
+                               f"width of {over}{', padded' if any(padding_) else ''}), "
+                               f"got {window[0]} x {window[1]}")
+    if n_samples * channels * padded[0] * padded[1] > MAX_VALUES:
+        fail(ValueError, func, f"padding expected at most {MAX_VALUES} values in the padded {over}, got "
+                               f"{n_samples} x {channels} x {padded[0]} x {padded[1]}")
+    shape_ = (n_samples, channels_out) + tuple((side - window_side) // step + 1
+                                               for side, window_side, step in zip(padded, window, stride_))
+    if math.prod(shape_) > MAX_VALUES:
+        fail(ValueError, func, f"{over} expected at most {MAX_VALUES} values in the outputs, got "
+                               f"{' x '.join(map(str, shape_))}")
+    return shape_
+
+
+def window_over(over, kernels=None, size=None):
+    """A spec for ``takes``: the last setting of a window slid over the argument ``over`` (images), as a pair:
+    the ``padding`` of a convolution by the argument ``kernels``, declared after ``stride``; or the ``stride``
+    of a pooling with the window of the argument ``size`` (None: the size, windows side by side).
+    The window must fit in the padded images (see ``_slid``)."""
+    def check(func, name, value, arguments):
+        if kernels is not None:
+            value = padding(func, name, value)
+            _slid(func, arguments, over, kernels, None, arguments["stride"], value)
+        else:
+            value = arguments[size] if value is None else stride(func, name, value)
+            _slid(func, arguments, over, None, size, value, (0, 0))
+        return value
+    return check
+
+
+def outputs_of(over, kernels=None, size=None):
+    """A spec for ``takes``: the gradient of the outputs of a window slid over the argument ``over`` (see
+    ``window_over``), declared after the stride and the padding: images of the outputs' shape."""
+    def check(func, name, value, arguments):
+        value = images(func, name, value)
+        padding_ = arguments["padding"] if kernels is not None else (0, 0)
+        expected = _slid(func, arguments, over, kernels, size, arguments["stride"], padding_)
+        if tuple(_shape4(value)) != expected:
+            fail(ValueError, func, f"{name} expected the shape of the outputs {expected}, got shape {tuple(_shape4(value))}")
+        return value
+    return check
+
+
+def image_shape(func, name, value, flattened=None):
+    """Check the shape of a batch of images, (n_samples, channels, height, width): 4 ints >= 1, at most
+    MAX_VALUES values; given ``flattened`` (a checked matrix), the shape it was flattened from, an image
+    per row and its values in the row. Return it as a tuple."""
+    if not isinstance(value, (list, tuple)) or \
+            not all(isinstance(side, numbers.Integral) and not isinstance(side, bool) for side in value):
+        fail(TypeError, func, f"{name} expected a shape (n_samples, channels, height, width), got {_shown_ints(value)}")
+    sides = tuple(map(int, value))
+    if len(sides) != 4:
+        fail(ValueError, func, f"{name} expected a shape of 4 sides (n_samples, channels, height, width), "
+                               f"got {len(sides)} sides")
+    if min(sides) < 1:
+        fail(ValueError, func, f"{name} expected ints >= 1, got {sides}")
+    if math.prod(sides) > MAX_VALUES:
+        fail(ValueError, func, f"{name} expected at most {MAX_VALUES} values, got {show_number(math.prod(sides))}")
+    if flattened is not None:
+        rows, columns = dimension(flattened, "rows"), dimension(flattened, "columns")
+        if sides[0] != rows or math.prod(sides[1:]) != columns:
+            fail(ValueError, func, f"{name} expected {rows} images of {columns} values (a row of the flattened "
+                                   f"matrix each), got {sides}")
+    return sides
+
+
 # The kinds a spec can name. "targets" and "arrays" can be checked for another argument
 # ("targets for predictions"; "arrays for params": the same names and shapes as params),
 # and so are a network's "inputs", "outputs", "cache" and "masks" ("inputs for model").
@@ -828,10 +1211,17 @@ KINDS = {
     "limit": limit,
     "flag": flag,
     "layer sizes": layer_sizes,
+    "input shape": input_shape,
     "inputs": network_inputs,
     "outputs": network_outputs,
     "cache": network_cache,
     "masks": network_masks,
+    "images": images,
+    "kernels": images,
+    "stride": stride,
+    "window": stride,
+    "padding": padding,
+    "image shape": image_shape,
 }
 
 

@@ -1,13 +1,33 @@
-"""A multilayer network built from this twin's operations, trained end to end.
+"""A network built from this twin's operations, layer by layer, trained end to end.
 
-A model is plain data, a dict that JSON can hold::
+A model is plain data, a dict that JSON can hold. It is a list of layers (what
+create_layers makes)::
+
+    {"inputs": [1, 28, 28],          # one sample: 784 features, or [channels, height, width] images
+     "layers": [{"type": "conv2d", "filters": 8, "kernel": 3, "stride": 1, "padding": 1},
+                {"type": "relu"}, {"type": "max_pool2d", "size": 2, "stride": 2},
+                {"type": "flatten"}, {"type": "dropout", "rate": 0.1}, {"type": "dense", "units": 10}],
+     "task": "classification",       # the output layer and loss after the last layer, from TASKS
+     "l1": 0.0, "l2": 0.0,           # penalties on every weight and bias, of dense and conv2d layers
+     "params": {"weights0": ..., "biases0": ..., "weights1": ..., "biases1": ...}}
+
+or, for a multilayer perceptron, the shorthand that create makes::
 
     {"sizes": [2, 64, 3],            # inputs, hidden layers, outputs
      "activation": "relu",           # of every hidden layer
-     "task": "classification",       # the output layer and loss, from TASKS
+     "task": "classification",
      "dropout": 0.0,                 # fraction dropped after each hidden layer, in training
-     "l1": 0.0, "l2": 0.0,           # penalties on every weight and bias
+     "l1": 0.0, "l2": 0.0,
      "params": {"weights0": ..., "biases0": ..., "weights1": ..., "biases1": ...}}
+
+which stands for the layers dense, activation (and dropout) per hidden layer, then dense
+(``_mlp_layers``): the network runs both as their list of layers, each layer type's
+parameters, forward and backward pass found in one table, LAYERS. The k-th layer with
+weights (dense or conv2d) has the parameters "weights{k}" and "biases{k}", drawn with seed
+seed * 1000 + k, so that create(sizes) and create_layers with the layers they stand for
+make the very same model. A conv2d layer keeps its weights as a matrix (filters, channels *
+kernel_height * kernel_width), one filter per row, and reshapes them for conv2d. Mini-batches
+of images keep their (n_samples, channels, height, width) shape from layer to layer.
 
 Every function takes the model and returns new values; none changes it. The
 same seed gives the same initial weights, mini-batches and dropout masks in
@@ -34,8 +54,13 @@ or when its update leaves a parameter that is not. train_step then raises
 on with the epoch and step filled in and what was done before it. Both twins
 stop at the same step, and NumPy's overflow warnings on the way are not shown:
 Diverged says it once.
+
+Files: save writes a model given by its sizes as file version 1, exactly as
+twinnet always has, and a model given by its layers as version 2; load reads
+both. Either way the file holds the model as canonical JSON with its SHA-256.
 """
 
+import collections
 import contextlib
 import hashlib
 import json
@@ -44,7 +69,12 @@ import os
 import shlex
 import tempfile
 
-from pure import _checks, activations, layers, losses, optimizers, rng
+from pure import _checks, activations, layers, linalg, losses, optimizers, rng
+
+try:  # the convolution's module arrives with a change of its own; until then, no image layers
+    from pure import conv
+except ImportError:
+    conv = None
 
 # Hidden activations: (forward, backward, what the backward takes besides dvalues).
 # The network checks its arguments once, at its own entry points; inside, it
@@ -75,10 +105,137 @@ OPTIMIZERS = {
 }
 
 
+# ---------------------------------------------------------------- the layers
+# Every layer type in one table, LAYERS: how it draws its parameters (None: it has none),
+# and its forward and backward passes, each a few words around its operations' bodies:
+#     init(layer, shape, seed, method) -> (weights, biases)      shape: of one input sample
+#     forward(layer, inputs, params, mask) -> outputs            params: [weights, biases], or []
+#     backward(layer, dvalues, entry, params, need_dinputs) -> (dinputs, gradients of params)
+# entry is what forward kept of the layer: {"inputs", "outputs", "mask"}.
+Layer = collections.namedtuple("Layer", "init forward backward")
+
+# What the checks know of layers, which the network is run by: a model's layers (those its sizes
+# stand for, for a multilayer perceptron) and the shape of one sample before and after each.
+_model_layers, _model_shapes, _mlp_layers = _checks.model_layers, _checks.model_shapes, _checks.mlp_layers
+_sample_shape, _layer_output, _pair = _checks.sample_shape, _checks.layer_output, _checks.pair
+
+
+def _is_images(values):
+    """True for a batch of images (n_samples, channels, height, width); False for a matrix, or a number."""
+    return isinstance(values, (list, tuple)) and isinstance(values[0], (list, tuple)) and \
+        isinstance(values[0][0], (list, tuple))
+
+
+def _shape(images):
+    """The shape of a batch of images, (n_samples, channels, height, width)."""
+    return (len(images), len(images[0]), len(images[0][0]), len(images[0][0][0]))
+
+
+def _by_rows(operation, values, *others):
+    """An operation written for (n_samples, features) matrices, applied to a batch of images
+    through the rows they flatten to (others: a mask or images like values, or numbers)."""
+    if not _is_images(values):
+        return operation(values, *others)
+    flat = [conv.flatten.unchecked(other) if _is_images(other) else other for other in others]
+    return conv.flatten_backward.unchecked(operation(conv.flatten.unchecked(values), *flat), _shape(values))
+
+
+def _init_dense(layer, shape, seed, method):
+    return layers.init_dense.unchecked(shape[0], layer["units"], seed, method)
+
+
+def _dense_forward(layer, inputs, params, mask):
+    return layers.dense_forward.unchecked(inputs, *params)
+
+
+def _dense_backward(layer, dvalues, entry, params, need_dinputs):
+    dinputs, dweights, dbiases = layers.dense_backward.unchecked(dvalues, entry["inputs"], params[0], need_dinputs)
+    return dinputs, [dweights, dbiases]
+
+
+def _activation(name):
+    """A HIDDEN_ACTIVATIONS entry as a layer: its backward takes the layer's inputs or its outputs."""
+    forward, backward, takes = HIDDEN_ACTIVATIONS[name]
+    return Layer(None, lambda layer, inputs, params, mask: _by_rows(forward, inputs),
+                 lambda layer, dvalues, entry, params, need_dinputs: (_by_rows(backward, dvalues, entry[takes]), []))
+
+
+def _dropout_forward(layer, inputs, params, mask):
+    return inputs if mask is None else _by_rows(layers.dropout_forward.unchecked, inputs, mask, layer["rate"])
+
+
+def _dropout_backward(layer, dvalues, entry, params, need_dinputs):
+    if entry["mask"] is None:
+        return dvalues, []
+    return _by_rows(layers.dropout_backward.unchecked, dvalues, entry["mask"], layer["rate"]), []
+
+
+def _init_conv2d(layer, shape, seed, method):
+    """A conv2d layer's weights are drawn as a dense layer's with channels * kernel_height * kernel_width
+    inputs and a neuron per filter (so "he" scales by sqrt(2 / fan_in)), one filter per row."""
+    fan_in = shape[0] * math.prod(_pair(layer["kernel"]))
+    weights, biases = layers.init_dense.unchecked(fan_in, layer["filters"], seed, method)
+    return linalg.transpose.unchecked(weights), biases
+
+
+def _filters(layer, weights, inputs):
+    """The weights (filters, channels * kernel area) as conv2d takes them: (filters, channels, kh, kw)."""
+    return conv.flatten_backward.unchecked(weights, (len(weights), len(inputs[0]), *_pair(layer["kernel"])))
+
+
+def _conv2d_forward(layer, inputs, params, mask):
+    return conv.conv2d.unchecked(inputs, _filters(layer, params[0], inputs), params[1],
+                                 _pair(layer["stride"]), _pair(layer["padding"]))
+
+
+def _conv2d_backward(layer, dvalues, entry, params, need_dinputs):
+    dinputs, dweights, dbiases = conv.conv2d_backward.unchecked(
+        dvalues, entry["inputs"], _filters(layer, params[0], entry["inputs"]), _pair(layer["stride"]),
+        _pair(layer["padding"]))
+    return dinputs, [conv.flatten.unchecked(dweights), dbiases]
+
+
+def _max_pool2d_forward(layer, inputs, params, mask):
+    return conv.max_pool2d.unchecked(inputs, layer["size"], layer["stride"])
+
+
+def _max_pool2d_backward(layer, dvalues, entry, params, need_dinputs):
+    return conv.max_pool2d_backward.unchecked(dvalues, entry["inputs"], layer["size"], layer["stride"]), []
+
+
+def _avg_pool2d_forward(layer, inputs, params, mask):
+    return conv.avg_pool2d.unchecked(inputs, layer["size"], layer["stride"])
+
+
+def _avg_pool2d_backward(layer, dvalues, entry, params, need_dinputs):
+    return conv.avg_pool2d_backward.unchecked(dvalues, entry["inputs"], layer["size"], layer["stride"]), []
+
+
+def _flatten_forward(layer, inputs, params, mask):
+    return conv.flatten.unchecked(inputs)
+
+
+def _flatten_backward(layer, dvalues, entry, params, need_dinputs):
+    return conv.flatten_backward.unchecked(dvalues, _shape(entry["inputs"])), []
+
+
+LAYERS = {
+    "dense": Layer(_init_dense, _dense_forward, _dense_backward),
+    **{name: _activation(name) for name in HIDDEN_ACTIVATIONS},
+    "dropout": Layer(None, _dropout_forward, _dropout_backward),
+    "conv2d": Layer(_init_conv2d, _conv2d_forward, _conv2d_backward),
+    "max_pool2d": Layer(None, _max_pool2d_forward, _max_pool2d_backward),
+    "avg_pool2d": Layer(None, _avg_pool2d_forward, _avg_pool2d_backward),
+    "flatten": Layer(None, _flatten_forward, _flatten_backward),
+}
+if conv is None:  # no image layers without the convolution's module
+    LAYERS = {name: layer for name, layer in LAYERS.items() if name not in _checks.IMAGE_LAYERS}
+
+
 # The checks of the arguments most entry points share (see _checks.takes).
-MODEL = _checks.model_among(HIDDEN_ACTIVATIONS, TASKS)
-MODEL_IN_DTYPE = _checks.model_among(HIDDEN_ACTIVATIONS, TASKS, dtype="dtype")  # converted to the argument dtype
-MODEL_TO_SAVE = _checks.model_among(HIDDEN_ACTIVATIONS, TASKS, file="path")  # NaN: "nothing was written to path"
+MODEL = _checks.model_among(HIDDEN_ACTIVATIONS, TASKS, types=LAYERS)
+MODEL_IN_DTYPE = _checks.model_among(HIDDEN_ACTIVATIONS, TASKS, dtype="dtype", types=LAYERS)  # in the argument dtype
+MODEL_TO_SAVE = _checks.model_among(HIDDEN_ACTIVATIONS, TASKS, file="path", types=LAYERS)  # NaN: "nothing was written"
 TARGETS = _checks.network_targets("inputs")
 OPTIMIZER = _checks.one_of(OPTIMIZERS)
 HYPERPARAMETERS = _checks.hyperparameters_for(optimizers.DEFAULTS)
@@ -86,12 +243,20 @@ STATE = _checks.state_for_optimizer(optimizers.STATES)
 
 
 def _mask_rows(func, name, value, arguments):
-    """n_samples: rows of a mask for each hidden layer, no more than MAX_VALUES values in the widest."""
-    widest = max(arguments["model"]["sizes"][1:-1], default=1)
+    """n_samples: rows of a mask for each dropout layer, no more than MAX_VALUES values in the widest."""
+    model = arguments["model"]
+    widest = max((math.prod(shape) for layer, shape in zip(_model_layers(model), _model_shapes(model))
+                  if layer["type"] == "dropout"), default=1)
     return _checks.count_times(widest, what="values in a mask")(func, name, value, arguments)
 
+
+def _layer_list(func, name, value, arguments):
+    """layers: a list of layers whose types are in LAYERS, fitting the argument input_shape."""
+    return _checks.layer_list(func, name, value, arguments["input_shape"], LAYERS)
+
+
 FILE_FORMAT = "twinnet-model"
-FILE_VERSION = 1
+FILE_VERSIONS = (1, 2)  # of a model given by its sizes, and of one given by its layers
 
 
 class Diverged(ArithmeticError):
@@ -170,12 +335,38 @@ def _not_finite(params):
     return None
 
 
+def _plan(model):
+    """Each layer of a checked model with the names of its parameters: [(layer, ["weights0", "biases0"]), ...]."""
+    plan, k = [], 0
+    for layer in _model_layers(model):
+        names = []
+        if LAYERS[layer["type"]].init is not None:
+            names, k = [f"weights{k}", f"biases{k}"], k + 1
+        plan.append((layer, names))
+    return plan
+
+
+def _initial_params(layer_list, shape, seed, method):
+    """The parameters of checked layers, drawn from a seed: the k-th layer with weights by its init,
+    with seed seed * 1000 + k. shape: of one input sample."""
+    params = {}
+    for layer in layer_list:
+        if LAYERS[layer["type"]].init is not None:
+            k = len(params) // 2
+            params[f"weights{k}"], params[f"biases{k}"] = LAYERS[layer["type"]].init(layer, shape, _layer_seed(seed, k),
+                                                                                      method)
+        shape = _layer_output(None, None, layer, shape)
+    return params
+
+
 @_checks.takes(sizes="layer sizes", activation=_checks.one_of(HIDDEN_ACTIVATIONS), task=_checks.one_of(TASKS),
                dropout="rate", l1="non-negative", l2="non-negative", seed="seed",
                init=_checks.one_of(layers.INIT_SCALES), dtype="model dtype")
 def create(sizes, activation="relu", task="classification", seed=0, init="he", dropout=0.0, l1=0.0, l2=0.0,
            dtype="float64"):
     """A new model with weights drawn from a seed.
+
+    A multilayer perceptron, given by its sizes (create_layers makes any list of layers).
 
     sizes: [n_inputs, hidden sizes..., n_outputs]    activation: a HIDDEN_ACTIVATIONS name
     task: "classification" (softmax, cross-entropy), "binary" (sigmoid, binary
@@ -186,53 +377,78 @@ def create(sizes, activation="relu", task="classification", seed=0, init="he", d
     ->    model (a dict)
 
     Layer i is drawn by layers.init_dense with seed seed * 1000 + i; biases start at 0.
-    A float32 model holds the float64 draws rounded to float32.
+    A float32 model holds the float64 draws rounded to float32. The model stands for a list
+    of layers (dense, activation, dropout, ...): create_layers with it draws the same weights.
     """
-    params = {}
-    for i, (n_inputs, n_neurons) in enumerate(zip(sizes[:-1], sizes[1:])):
-        weights, biases = layers.init_dense.unchecked(n_inputs, n_neurons, _layer_seed(seed, i), init)
-        params[f"weights{i}"], params[f"biases{i}"] = weights, biases
+    params = _initial_params(_mlp_layers(sizes, activation, dropout), (sizes[0],), seed, init)
     return {"sizes": sizes, "activation": activation, "task": task, "dropout": dropout, "l1": l1, "l2": l2,
+            "params": _checks.one_dtype(params, dtype)}
+
+
+@_checks.takes(input_shape="input shape", layers=_layer_list, task=_checks.one_of(TASKS), seed="seed",
+               init=_checks.one_of(layers.INIT_SCALES), l1="non-negative", l2="non-negative", dtype="model dtype")
+def create_layers(input_shape, layers, task="classification", seed=0, init="he", l1=0.0, l2=0.0, dtype="float64"):
+    """A new model given by its list of layers, with weights drawn from a seed.
+
+    input_shape: one sample, a number of features (784) or [channels, height, width] ([1, 28, 28])
+    layers: a list of dicts {"type": a LAYERS name, ...its keys}: {"type": "dense", "units": 64},
+    {"type": "relu"} (any HIDDEN_ACTIVATIONS name), {"type": "dropout", "rate": 0.1},
+    {"type": "conv2d", "filters": 8, "kernel": 3, "stride": 1, "padding": 1} (kernel, stride and
+    padding an int or a pair [vertical, horizontal]; stride 1 and padding 0 by default),
+    {"type": "max_pool2d", "size": 2, "stride": 2} and "avg_pool2d" (stride: the size by default),
+    {"type": "flatten"}. They end in (n_samples, n_outputs), for the task's output layer.
+    task, seed, init, l1, l2, dtype: as for create
+    ->    model (a dict), its layers with every key
+
+    The k-th layer with weights is drawn with seed seed * 1000 + k; biases start at 0.
+    """
+    params = _initial_params(layers, _sample_shape(input_shape), seed, init)
+    return {"inputs": input_shape, "layers": layers, "task": task, "l1": l1, "l2": l2,
             "params": _checks.one_dtype(params, dtype)}
 
 
 @_checks.takes(model=MODEL, n_samples=_mask_rows, seed="seed")
 def dropout_masks(model, n_samples, seed):
-    """The dropout masks of one training step: one per hidden layer, None for the output layer.
+    """The dropout masks of one training step: one per dropout layer, None for every other layer.
 
     model: a model    n_samples: int, rows in the batch    seed: int
-    ->    a list with a (n_samples, size) mask per hidden layer, then None
+    ->    a list with an entry per layer of the model: a (n_samples, features) mask for a
+    dropout layer (features: the values of one sample there), None for the others
 
-    Hidden layer i's mask is layers.dropout_mask with seed seed * 1000 + i.
-    With a dropout rate of 0, every entry is None.
+    The j-th dropout layer's mask is layers.dropout_mask with seed seed * 1000 + j: in a
+    model given by its sizes, hidden layer j's. With a dropout rate of 0, the entry is None.
     """
-    sizes, rate = model["sizes"], model["dropout"]
-    masks = [None] * (len(sizes) - 1)
-    if rate > 0:
-        for i, size in enumerate(sizes[1:-1]):
-            masks[i] = layers.dropout_mask.unchecked((n_samples, size), rate, _layer_seed(seed, i))
+    masks, j = [], 0
+    for layer, shape in zip(_model_layers(model), _model_shapes(model)):
+        masks.append(None)
+        if layer["type"] == "dropout":
+            if layer["rate"] > 0:
+                masks[-1] = layers.dropout_mask.unchecked((n_samples, math.prod(shape)), layer["rate"],
+                                                          _layer_seed(seed, j))
+            j += 1
     return masks
 
 
 @_checks.takes(model=MODEL, inputs="inputs for model", masks="masks for model")
 def forward(model, inputs, masks=None):
-    """The forward pass: every layer in turn, keeping what the backward pass will need.
+    """The forward pass: every layer in turn, then the task's output, keeping what backward needs.
 
-    model: a model    inputs: (n_samples, n_inputs)    masks: None, or dropout_masks(...)
-    ->    outputs: (n_samples, n_outputs), cache: a list with a dict per layer
+    model: a model    inputs: (n_samples, n_inputs), or images (n_samples, channels, height, width)
+    masks: None, or dropout_masks(...)
+    ->    outputs: (n_samples, n_outputs), cache: a dict per layer and one for the output layer,
+    {"inputs", "outputs", "mask"}
 
-        z = inputs @ weights + biases;  a = activation(z);  a = dropout(a) in training
+        values = layer(values) for each layer (dense: values @ weights + biases, ...);
+        outputs = the task's activation(values)
     """
-    params, n_layers = model["params"], len(model["sizes"]) - 1
-    hidden = HIDDEN_ACTIVATIONS[model["activation"]][0]
-    output_activation = TASKS[model["task"]][0]
-    cache, values = [], inputs
-    for i in range(n_layers):
-        z = layers.dense_forward.unchecked(values, params[f"weights{i}"], params[f"biases{i}"])
-        a = output_activation(z) if i == n_layers - 1 else hidden(z)
-        cache.append({"inputs": values, "z": z, "a": a, "mask": masks[i]})
-        values = a if masks[i] is None else layers.dropout_forward.unchecked(a, masks[i], model["dropout"])
-    return values, cache
+    params, cache, values = model["params"], [], inputs
+    for (layer, names), mask in zip(_plan(model), masks):
+        outputs = LAYERS[layer["type"]].forward(layer, values, [params[name] for name in names], mask)
+        cache.append({"inputs": values, "outputs": outputs, "mask": mask})
+        values = outputs
+    outputs = TASKS[model["task"]][0](values)
+    cache.append({"inputs": values, "outputs": outputs, "mask": None})
+    return outputs, cache
 
 
 @_checks.takes(model=MODEL, outputs="outputs for model", targets=_checks.network_targets("outputs"))
@@ -283,11 +499,10 @@ def backward(model, cache, targets):
     ->    grads: a dict with the names and shapes of model["params"]
 
     Each layer hands the one below it the gradient with respect to its inputs:
-        dz = activation_backward(da);  dinputs, dweights, dbiases = dense_backward(dz, ...)
+        dinputs, (dweights, dbiases) = the layer's backward(dvalues, ...)
     """
-    params, rate = model["params"], model["dropout"]
-    _, hidden_backward, takes = HIDDEN_ACTIVATIONS[model["activation"]]
-    outputs = cache[-1]["a"]
+    params = model["params"]
+    outputs = cache[-1]["outputs"]
     # The output layer's activation and loss differentiate together.
     if model["task"] == "classification":
         dz = losses.softmax_cross_entropy_backward.unchecked(outputs, targets)
@@ -297,17 +512,13 @@ def backward(model, cache, targets):
     else:
         doutputs = losses.mean_squared_error_backward.unchecked(outputs, targets)
         dz = activations.linear_backward.unchecked(doutputs)
-    grads = {}
-    for i in reversed(range(len(cache))):
+    grads, plan = {}, _plan(model)
+    for i in reversed(range(len(plan))):
+        layer, names = plan[i]
         # The first layer's inputs are the data: nothing needs their gradient.
-        dinputs, dweights, dbiases = layers.dense_backward.unchecked(
-            dz, cache[i]["inputs"], params[f"weights{i}"], i > 0)
-        grads[f"weights{i}"], grads[f"biases{i}"] = dweights, dbiases
-        if i > 0:
-            below = cache[i - 1]
-            if below["mask"] is not None:
-                dinputs = layers.dropout_backward.unchecked(dinputs, below["mask"], rate)
-            dz = hidden_backward(dinputs, below["z"] if takes == "inputs" else below["a"])
+        dz, layer_grads = LAYERS[layer["type"]].backward(layer, dz, cache[i], [params[name] for name in names],
+                                                         i > 0)
+        grads.update(zip(names, layer_grads))
     for name, array in params.items():
         if model["l1"]:
             grads[name] = _plus(grads[name], losses.l1_penalty_backward.unchecked(array, model["l1"]))
@@ -425,13 +636,13 @@ def fit(model, inputs, targets, epochs=1, batch_size=None, optimizer="adam", hyp
 def predict(model, inputs, batch_size=None):
     """The model's outputs for some inputs, without dropout.
 
-    model: a model    inputs: (n_samples, n_inputs)
+    model: a model    inputs: (n_samples, n_inputs), or images as for forward
     batch_size: None for one forward pass, or how many samples per pass: the
     same outputs, with memory for one batch's activations only
     ->    (n_samples, n_outputs)
     """
     batch_size = len(inputs) if batch_size is None else batch_size
-    no_masks = [None] * (len(model["sizes"]) - 1)
+    no_masks = [None] * len(_model_layers(model))
     with _quiet():
         if batch_size >= len(inputs):
             return forward.unchecked(model, inputs, no_masks)[0]
@@ -454,7 +665,7 @@ def evaluate(model, inputs, targets, batch_size=None):
     n_samples = len(inputs)
     batch_size = n_samples if batch_size is None else batch_size
     precision = _std(targets) / 250 if model["task"] == "regression" else None
-    no_masks = [None] * (len(model["sizes"]) - 1)
+    no_masks = [None] * len(_model_layers(model))
     data_loss = correct = penalty = 0.0
     for start in range(0, n_samples, batch_size):
         batch_targets = targets[start:start + batch_size]
@@ -491,7 +702,8 @@ def save(model, path):
 
     model: a model    path: a file name    ->    None
 
-    The file holds the format's name and version, the model, and the SHA-256 of
+    The file holds the format's name and version (1 for a model given by its sizes,
+    2 for one given by its layers), the model, and the SHA-256 of
     the model's canonical JSON, so that a truncated or edited file is refused
     by load. It is written to a temporary file beside path, then renamed over
     it: a crash midway leaves the old file (or none), never half a file. The
@@ -504,7 +716,7 @@ def save(model, path):
     if body is None:
         _checks.fail(ValueError, "save", f"model expected finite numbers, got NaN or infinity: nothing was "
                                          f"written to {path}")
-    document = {"format": FILE_FORMAT, "version": FILE_VERSION,
+    document = {"format": FILE_FORMAT, "version": FILE_VERSIONS["layers" in model],
                 "sha256": hashlib.sha256(body.encode()).hexdigest(), "model": model}
     folder = os.path.dirname(os.path.abspath(path))
     try:
@@ -546,7 +758,7 @@ def _document(path, data):
 
 @_checks.takes(path="path")
 def load(path):
-    """Read a model that save wrote (by either twin).
+    """Read a model that save wrote (by either twin), of file version 1 or 2.
 
     path: a file name    ->    model
 
@@ -558,7 +770,7 @@ def load(path):
     """
     with open(path, "rb") as file:
         document = _document(path, file.read())
-    _checks.model_file("load", path, document, FILE_FORMAT, FILE_VERSION)
+    _checks.model_file("load", path, document, FILE_FORMAT, FILE_VERSIONS)
     try:
         checksum, problem = hashlib.sha256(_canonical(document["model"]).encode()).hexdigest(), None
     except RecursionError:
@@ -574,7 +786,7 @@ def load(path):
                                          '"model" as canonical JSON: after an edit by hand, set it to what this '
                                          f"prints: {_checksum_command(path)}")
     try:
-        return _checks.model("load", document["model"], HIDDEN_ACTIVATIONS, TASKS)
+        return _checks.model("load", document["model"], HIDDEN_ACTIVATIONS, TASKS, types=LAYERS)
     except (TypeError, ValueError) as error:
         message = str(error)
     raise ValueError(f'{message}; correct "model" in {path} (and then its "sha256", as load says), or {_SAVE_AGAIN}')

@@ -97,3 +97,59 @@ def test_softmax_rows_sum_to_one(twin):
     softmax = registry.get("softmax").function(twin)
     rows = np.asarray(softmax([[1.0, 2.0, 3.0], [-5.0, 0.0, 5.0], [0.0, 0.0, 0.0]]))
     np.testing.assert_allclose(rows.sum(axis=1), 1.0, rtol=1e-15)
+
+
+# ---------------------------------------------------------------- convolution and pooling
+# The classic course's checks of its naive layers: Stanford CS231n, assignment 2,
+# ConvolutionalNetworks.ipynb, cells "Convolution: Naive forward pass" and "Max-Pooling:
+# Naive forward" (the same inputs and published `correct_out` arrays in every edition since
+# 2016; for example github.com/Burton2000/CS231n-2017, assignment2/ConvolutionalNetworks.ipynb).
+# The published arrays are rounded to 8 decimals: both twins must match them to 1e-8.
+
+CS231N_CONV_OUT = [[[[-0.08759809, -0.10987781],
+                     [-0.18387192, -0.2109216]],
+                    [[0.21027089, 0.21661097],
+                     [0.22847626, 0.23004637]],
+                    [[0.50813986, 0.54309974],
+                     [0.64082444, 0.67101435]]],
+                   [[[-0.98053589, -1.03143541],
+                     [-1.19128892, -1.24695841]],
+                    [[0.69108355, 0.66880383],
+                     [0.59480972, 0.56776003]],
+                    [[2.36270298, 2.36904306],
+                     [2.38090835, 2.38247847]]]]
+
+CS231N_MAX_POOL_OUT = [[[[-0.26315789, -0.24842105],
+                         [-0.20421053, -0.18947368]],
+                        [[-0.14526316, -0.13052632],
+                         [-0.08631579, -0.07157895]],
+                        [[-0.02736842, -0.01263158],
+                         [0.03157895, 0.04631579]]],
+                       [[[0.09052632, 0.10526316],
+                         [0.14947368, 0.16421053]],
+                        [[0.20842105, 0.22315789],
+                         [0.26736842, 0.28210526]],
+                        [[0.32631579, 0.34105263],
+                         [0.38526316, 0.4]]]]
+
+
+def _linspace(low, high, shape):
+    return np.linspace(low, high, num=int(np.prod(shape))).reshape(shape)
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_cs231n_conv_forward_naive(twin):
+    x = _linspace(-0.1, 0.5, (2, 3, 4, 4))
+    w = _linspace(-0.2, 0.3, (3, 3, 4, 4))
+    b = np.linspace(-0.1, 0.2, num=3)
+    conv = TWINS[twin].conv
+    out = conv.conv2d(*TWINS[twin].convert((x, w, b)), stride=2, padding=1)  # conv_param = {'stride': 2, 'pad': 1}
+    np.testing.assert_allclose(np.asarray(out), CS231N_CONV_OUT, rtol=0, atol=1e-8)
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_cs231n_max_pool_forward_naive(twin):
+    x = _linspace(-0.3, 0.4, (2, 3, 4, 4))
+    # pool_param = {'pool_width': 2, 'pool_height': 2, 'stride': 2}
+    out = TWINS[twin].conv.max_pool2d(TWINS[twin].convert(x), size=(2, 2), stride=2)
+    np.testing.assert_allclose(np.asarray(out), CS231N_MAX_POOL_OUT, rtol=0, atol=1e-8)

@@ -559,3 +559,108 @@ def test_check_runs_a_file_of_any_name_as_python_and_refuses_junk(tmp_path):
     assert code == 2 and "could not be imported: SystemExit: 3" in err
     code, _, err = run("check", f"{tmp_path}:relu", "--as", "relu")
     assert code == 2 and "not a file" in err
+
+
+# ---------------------------------------------------------------- check: the classic convolution bugs
+
+WRONG_CONV = {
+    # Passes a 2 x 2, stride-2 test; fails where windows overlap and share their maximum.
+    "max_pool2d_backward_assigns": ("max_pool2d_backward", """
+        def max_pool2d_backward_assigns(dvalues, inputs, size=2, stride=None):
+            size = (size, size) if isinstance(size, int) else tuple(size)
+            stride = size if stride is None else (stride, stride) if isinstance(stride, int) else tuple(stride)
+            dinputs = [[[[0.0] * len(row) for row in channel] for channel in image] for image in inputs]
+            for n, image in enumerate(inputs):
+                for c, channel in enumerate(image):
+                    for i, row in enumerate(dvalues[n][c]):
+                        for j, g in enumerate(row):
+                            top, left = i * stride[0], j * stride[1]
+                            values = [x for r in channel[top:top + size[0]] for x in r[left:left + size[1]]]
+                            first = values.index(max(values))
+                            dinputs[n][c][top + first // size[1]][left + first % size[1]] = g  # not +=
+            return dinputs
+    """),
+    # A convolution as the textbooks of signal processing define it: the kernel flipped.
+    "conv2d_flips_the_kernel": ("conv2d", """
+        import numpy as np
+
+        def conv2d_flips_the_kernel(inputs, weights, biases, stride=1, padding=0):
+            (sh, sw), (ph, pw) = [(v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding)]
+            x = np.pad(inputs, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            w = weights[:, :, ::-1, ::-1]
+            kh, kw = w.shape[2:]
+            oh, ow = (x.shape[2] - kh) // sh + 1, (x.shape[3] - kw) // sw + 1
+            out = np.zeros((x.shape[0], w.shape[0], oh, ow))
+            for i in range(oh):
+                for j in range(ow):
+                    window = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + biases
+            return out
+    """),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_CONV))
+def test_check_rejects_the_classic_conv_bugs_with_a_small_counterexample(tmp_path, name):
+    operation, source = WRONG_CONV[name]
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    report = oracle.check(oracle.load_function(f"{path}:{name}"), operation, max_examples=300)
+    assert not report.passed, str(report)
+    assert report.style == ("numpy" if "numpy" in source else "lists")
+    # Shrunk: a single small image (a handful of numbers in each array).
+    images = [value for value in report.inputs.values() if isinstance(value, list)]
+    assert sum(_size(value) for value in images) <= 12, report.inputs
+    assert "The smallest input Hypothesis found:" in str(report)
+    if operation == "max_pool2d_backward":
+        # The counterexample has windows that overlap: a stride smaller than the window.
+        size, stride = report.inputs["size"], report.inputs["stride"]
+        assert stride is not None and min(size if isinstance(size, list) else [size]) > min(
+            stride if isinstance(stride, list) else [stride])
+
+    code, out, _ = run("check", f"{path}:{name}", "--as", operation)
+    assert code == 1 and "disagrees with the reference" in out
+
+
+@pytest.mark.parametrize("name, solution", [
+    ("conv2d", """
+    (sh, sw), (ph, pw) = [(v, v) if isinstance(v, int) else tuple(v) for v in (stride, padding)]
+    x = np.pad(inputs, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    kh, kw = weights.shape[2:]
+    oh, ow = (x.shape[2] - kh) // sh + 1, (x.shape[3] - kw) // sw + 1
+    out = np.zeros((x.shape[0], weights.shape[0], oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            window = x[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+            out[:, :, i, j] = np.tensordot(window, weights, axes=([1, 2, 3], [1, 2, 3])) + biases
+    return out
+"""),
+    ("max_pool2d_backward", """
+    kh, kw = (size, size) if isinstance(size, int) else size
+    sh, sw = (kh, kw) if stride is None else (stride, stride) if isinstance(stride, int) else stride
+    dinputs = np.zeros_like(inputs)
+    for i in range(dvalues.shape[2]):
+        for j in range(dvalues.shape[3]):
+            window = inputs[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].reshape(*inputs.shape[:2], -1)
+            first = window.argmax(axis=-1)
+            for n in range(inputs.shape[0]):
+                for c in range(inputs.shape[1]):
+                    k = first[n, c]
+                    dinputs[n, c, i * sh + k // kw, j * sw + k % kw] += dvalues[n, c, i, j]
+    return dinputs
+"""),
+])
+def test_conv_exercises_write_working_stubs(tmp_path, name, solution):
+    path = tmp_path / f"{name}.py"
+    code, out, _ = run("exercise", name, "--style", "numpy", "--out", str(path))
+    assert code == 0 and f"twinnet check {path}:{name} --as {name}" in out
+    text = path.read_text()
+    assert f"def {name}(" in text and "raise NotImplementedError" in text
+    assert {"conv2d": "the kernel\n    is not flipped", "max_pool2d_backward": "the first maximum"}[name] in text
+    code, out, _ = run("check", f"{path}:{name}", "--as", name, "--examples", "5")
+    assert code == 1 and "raised NotImplementedError" in out
+    stub_line = f'    raise NotImplementedError("write {name}: the docstring gives the shapes and the formula")'
+    path.write_text(text.replace(stub_line, textwrap.indent(textwrap.dedent(solution).strip(), "    ")))
+    code, out, _ = run("check", f"{path}:{name}", "--as", name, "--examples", "50")
+    assert code == 0, out
+    assert "50 examples agree" in out

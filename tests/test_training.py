@@ -1,7 +1,9 @@
 """Whole training runs: both twins step for step, optimizers' known steps, saving and loading."""
 
+import copy
 import json
 import math
+import pathlib
 import warnings
 
 import numpy as np
@@ -452,3 +454,193 @@ def test_a_model_of_huge_weights_is_evaluated_without_a_warning():
     pure_metrics = pure.network.evaluate(to_pure(model), to_pure(inputs), to_pure(labels), batch_size=7)
     assert math.isnan(metrics["loss"]) and math.isnan(pure_metrics["loss"])
     assert np.isnan(outputs).any()
+
+
+# ---------------------------------------------------------------- a model as a list of layers
+
+MLP_LAYERS = [{"type": "dense", "units": 5}, {"type": "tanh"}, {"type": "dropout", "rate": 0.1},
+              {"type": "dense", "units": 4}, {"type": "tanh"}, {"type": "dropout", "rate": 0.1},
+              {"type": "dense", "units": 2}]
+# What tests/data/model_v1_mlp.json was written from, by pure.network.save before models of layers existed.
+V1_SETTINGS = dict(sizes=[3, 5, 4, 2], activation="tanh", task="classification", seed=7, init="he", dropout=0.1,
+                   l1=0.001, l2=0.002)
+V1_FILE = pathlib.Path(__file__).parent / "data" / "model_v1_mlp.json"
+TINY_CNN = [{"type": "conv2d", "filters": 2, "kernel": 3, "padding": 1}, {"type": "relu"},
+            {"type": "max_pool2d", "size": 2}, {"type": "flatten"}, {"type": "dense", "units": 3}]
+needs_conv = pytest.mark.skipif(pure.network.conv is None or vectorized.network.conv is None,
+                                reason="pure/conv.py and vectorized/conv.py are not written yet")
+
+
+def _as_twin(twin, value):
+    return to_pure(value) if twin == "pure" else value
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_a_layer_list_mlp_is_the_sizes_mlp_bit_for_bit(twin):
+    """create_layers with the layers a model of sizes stands for: the same weights, the same training."""
+    network = TWIN_NETWORKS[twin]
+    by_sizes = network.create(**V1_SETTINGS)
+    settings = {k: V1_SETTINGS[k] for k in ("task", "seed", "init", "l1", "l2")}
+    by_layers = network.create_layers(3, MLP_LAYERS, **settings)
+    assert by_layers["layers"] == MLP_LAYERS and by_layers["inputs"] == 3
+    assert list(by_layers["params"]) == list(by_sizes["params"])
+    for name, array in by_sizes["params"].items():
+        assert np.asarray(by_layers["params"][name]).tolist() == np.asarray(array).tolist()
+    inputs, labels = vectorized.data.spiral(20, 2, 5)
+    inputs = np.hstack([inputs, inputs[:, :1] * inputs[:, 1:]])  # 3 features
+    data = (_as_twin(twin, inputs), _as_twin(twin, labels))
+    histories = [network.fit(model, *data, epochs=3, batch_size=8, seed=2)[1] for model in (by_sizes, by_layers)]
+    assert [h["step_losses"] for h in histories[0]] == [h["step_losses"] for h in histories[1]]
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_a_version_1_file_still_loads(tmp_path, twin):
+    network = TWIN_NETWORKS[twin]
+    assert json.loads(V1_FILE.read_text())["version"] == 1
+    loaded = network.load(V1_FILE)
+    made = network.create(**V1_SETTINGS)
+    assert {k: v for k, v in loaded.items() if k != "params"} == {k: v for k, v in made.items() if k != "params"}
+    for name, array in made["params"].items():
+        assert np.asarray(loaded["params"][name]).tolist() == np.asarray(array).tolist()
+    network.save(loaded, tmp_path / "again.json")  # a model of sizes is written as version 1, byte for byte
+    assert (tmp_path / "again.json").read_bytes() == V1_FILE.read_bytes()
+
+
+def _layer_models():
+    models = {"mlp": (3, MLP_LAYERS)}
+    if pure.network.conv is not None and vectorized.network.conv is not None:
+        models["cnn"] = ([1, 6, 6], TINY_CNN)
+    return models
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+@pytest.mark.parametrize("saver, loader", [("pure", "vectorized"), ("vectorized", "pure")])
+def test_version_2_round_trip_across_twins(tmp_path, kind, saver, loader):
+    if kind not in _layer_models():
+        pytest.skip("pure/conv.py and vectorized/conv.py are not written yet")
+    input_shape, layer_list = _layer_models()[kind]
+    model = TWIN_NETWORKS[saver].create_layers(input_shape, layer_list, seed=4, l2=1e-3)
+    TWIN_NETWORKS[saver].save(model, tmp_path / "model.json")
+    TWIN_NETWORKS["pure" if saver == "vectorized" else "vectorized"].save(
+        TWIN_NETWORKS[loader].create_layers(input_shape, layer_list, seed=4, l2=1e-3), tmp_path / "other.json")
+    assert (tmp_path / "model.json").read_bytes() == (tmp_path / "other.json").read_bytes()
+    document = json.loads((tmp_path / "model.json").read_text())
+    assert document["version"] == 2 and document["model"]["layers"] == model["layers"]
+    loaded = TWIN_NETWORKS[loader].load(tmp_path / "model.json")
+    assert {k: v for k, v in loaded.items() if k != "params"} == {k: v for k, v in model.items() if k != "params"}
+    for name, array in model["params"].items():
+        assert np.asarray(loaded["params"][name]).tolist() == np.asarray(array).tolist()
+    shape = [input_shape] if isinstance(input_shape, int) else input_shape
+    inputs = np.random.default_rng(0).uniform(-1, 1, (4, *shape))
+    before = np.asarray(TWIN_NETWORKS[saver].predict(model, _as_twin(saver, inputs)))
+    after = np.asarray(TWIN_NETWORKS[loader].predict(loaded, _as_twin(loader, inputs)))
+    np.testing.assert_allclose(after, before, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_a_version_that_does_not_fit_the_model_is_refused(tmp_path, twin):
+    model = pure.network.create_layers(3, MLP_LAYERS, seed=1)
+    pure.network.save(model, tmp_path / "model.json")
+    document = json.loads((tmp_path / "model.json").read_text())
+    (tmp_path / "v1.json").write_text(json.dumps({**document, "version": 1}))
+    with pytest.raises(ValueError, match=r"^load: .*v1.json expected file version 2 for a model given by its layers"):
+        TWIN_NETWORKS[twin].load(tmp_path / "v1.json")
+    (tmp_path / "v3.json").write_text(json.dumps({**document, "version": 3}))
+    with pytest.raises(ValueError, match=r"^load: .*v3.json expected file version 1 or 2, got 3"):
+        TWIN_NETWORKS[twin].load(tmp_path / "v3.json")
+
+
+DENSE = {"type": "dense", "units": 3}
+MALFORMED = [
+    (3, [{"type": "conv3d"}], ValueError, "layers[0]['type'] expected one of dense, relu"),
+    (3, [DENSE, {"type": 7}], TypeError, "layers[1]['type'] expected one of dense"),
+    (3, [{"units": 3}], ValueError, "layers[0] expected a 'type'"),
+    (3, [{"type": "dense"}], ValueError, "layers[0] (dense) expected a 'units'"),
+    (3, [{"type": "dense", "units": 0}], ValueError, "layers[0]['units'] expected an int >= 1, got 0"),
+    (3, [{"type": "dense", "units": 2.0}], TypeError, "layers[0]['units'] expected an int"),
+    (3, [{"type": "dense", "units": 2, "rate": 0.5}], ValueError, "layers[0] (dense) expected the keys"),
+    (3, [{"type": "relu", "units": 2}, DENSE], ValueError, "layers[0] (relu) expected the keys ['type']"),
+    (3, [DENSE, {"type": "dropout", "rate": 1.0}, DENSE], ValueError, "layers[1]['rate'] expected a fraction"),
+    (3, [{"type": "relu"}], ValueError, "layers expected at least one layer with weights"),
+    (3, [], ValueError, "layers expected at least one layer with weights"),
+    (3, [DENSE, "relu"], TypeError, "layers[1] expected a dict"),
+    (3, {"type": "dense"}, TypeError, "layers expected a list of layers"),
+    (3, [{"type": "flatten"}, DENSE], ValueError, "layers[0] (flatten) expected images"),
+    (3, [{"type": "conv2d", "filters": 2, "kernel": 3}, DENSE], ValueError, "layers[0] (conv2d) expected images"),
+    ([1, 6, 6], [{"type": "conv2d", "filters": 2, "kernel": 3}, {"type": "relu"}, DENSE], ValueError,
+     "layers[2] (dense) expected samples of features (n_samples, features), got images of shape (2, 4, 4): put a "
+     "flatten layer before it"),
+    ([1, 6, 6], [{"type": "conv2d", "filters": 2, "kernel": 7}, {"type": "flatten"}, DENSE], ValueError,
+     "layers[0] (conv2d) expected a kernel no larger than its padded input (6, 6), got kernel (7, 7)"),
+    ([1, 6, 6], [{"type": "conv2d", "filters": 2, "kernel": 3, "stride": 0}, {"type": "flatten"}, DENSE], ValueError,
+     "layers[0]['stride'] expected an int >= 1, got 0"),
+    ([1, 6, 6], [{"type": "conv2d", "filters": 2, "kernel": 3, "padding": -1}, {"type": "flatten"}, DENSE],
+     ValueError, "layers[0]['padding'] expected an int >= 0, got -1"),
+    ([1, 6, 6], [{"type": "conv2d", "filters": 2, "kernel": [3, 3, 3]}, {"type": "flatten"}, DENSE], ValueError,
+     "layers[0]['kernel'] expected an int or a pair [vertical, horizontal], got 3 values"),
+    ([1, 6, 6], [{"type": "max_pool2d", "size": 8}, {"type": "flatten"}, DENSE], ValueError,
+     "layers[0] (max_pool2d) expected a window no larger than its input (6, 6), got size (8, 8)"),
+    ([1, 6, 6], [{"type": "conv2d", "filters": 2, "kernel": 3}], ValueError,
+     "layers expected to end in samples of features for the task's output, got images of shape (2, 4, 4)"),
+    ([1, 6], [DENSE], TypeError, "input_shape expected a number of features such as 784, or [channels, height, "
+                                 "width]"),
+    ([1, 0, 6], [DENSE], ValueError, "input_shape expected an int >= 1, got 0"),
+]
+
+
+@pytest.mark.parametrize("input_shape, layer_list, error, message", MALFORMED,
+                         ids=[f"{i}: {m[:40]}" for i, (_, _, _, m) in enumerate(MALFORMED)])
+def test_malformed_layer_lists_are_refused_alike(input_shape, layer_list, error, message):
+    """One line naming the function and the layer, the same type and text in both twins."""
+    messages = []
+    for network in TWIN_NETWORKS.values():
+        with pytest.raises(error) as raised:
+            network.create_layers(input_shape, copy.deepcopy(layer_list))
+        messages.append(str(raised.value))
+    assert messages[0] == messages[1]
+    assert messages[0].startswith(f"create_layers: {message}"), messages[0]
+    assert "\n" not in messages[0]
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_a_model_of_layers_is_checked_where_it_is_taken(twin):
+    network = TWIN_NETWORKS[twin]
+    model = network.create_layers(3, MLP_LAYERS, seed=1)
+    broken = {**model, "layers": [*model["layers"][:-1], {"type": "dense", "units": 4}]}
+    with pytest.raises(ValueError, match=r"^predict: params of layers\[6\] \(dense\) expected shapes \(4, 4\) and "
+                                         r"\(4,\), got \(4, 2\) and \(2,\)"):
+        network.predict(broken, _as_twin(twin, np.zeros((2, 3))))
+    with pytest.raises(ValueError, match=r"^predict: inputs expected 3 columns \(the model's inputs\)"):
+        network.predict(model, _as_twin(twin, np.zeros((2, 4))))
+
+
+@needs_conv
+@pytest.mark.parametrize("variant", ["tiny", "regularised"])
+def test_a_tiny_cnn_trains_step_for_step_in_both_twins(variant):
+    """1x6x6 images, conv 2 filters 3x3 padding 1, relu, max-pool 2, flatten, dense 3: 20 steps of Adam,
+    every step loss equal in both twins to 1e-9 relative (and a variant with avg-pool, stride, dropout, L1, L2)."""
+    layer_list, penalties = TINY_CNN, {}
+    if variant == "regularised":
+        layer_list = [{"type": "conv2d", "filters": 3, "kernel": [3, 2], "stride": [1, 2], "padding": 1},
+                      {"type": "tanh"}, {"type": "dropout", "rate": 0.2}, {"type": "avg_pool2d", "size": 2, "stride": 1},
+                      {"type": "flatten"}, {"type": "dense", "units": 4}, {"type": "relu"},
+                      {"type": "dense", "units": 3}]
+        penalties = {"l1": 1e-3, "l2": 1e-3}
+    generator = np.random.default_rng(11)
+    inputs, labels = generator.uniform(-1, 1, (16, 1, 6, 6)), generator.integers(0, 3, 16)
+    results = {}
+    for twin, network in TWIN_NETWORKS.items():
+        model = network.create_layers([1, 6, 6], layer_list, seed=3, **penalties)
+        state, losses = None, []
+        for epoch in range(5):
+            model, state, metrics = network.train_epoch(model, _as_twin(twin, inputs), _as_twin(twin, labels), "adam",
+                                                        state, {"lr": 0.01}, 4, 3, epoch)
+            losses.extend(metrics["step_losses"])
+        results[twin] = model, np.array(losses)
+    (pure_model, pure_losses), (vec_model, vec_losses) = results["pure"], results["vectorized"]
+    assert len(vec_losses) == 20
+    relative = np.abs(pure_losses - vec_losses) / np.abs(vec_losses)
+    assert relative.max() <= 1e-9, relative.max()
+    assert vec_losses[-4:].mean() < vec_losses[:4].mean()  # it did learn something
+    for name, array in vec_model["params"].items():
+        np.testing.assert_allclose(pure_model["params"][name], array, rtol=0, atol=1e-9 * np.abs(array).max())

@@ -135,6 +135,24 @@ def network_gradient(*, inputs):
                     inputs=inputs)
 
 
+def conv_gradient(name, wrt=("inputs",), *, inputs):
+    """The gradient of ``conv.name`` (conv2d, a pooling, flatten) with respect to ``wrt``.
+
+    Its backward takes ``dvalues`` and the forward's arguments but the biases;
+    flatten_backward takes the inputs' shape instead of the inputs.
+    """
+
+    def forward(twin, **kwargs):
+        return twin.function("conv", name)(**kwargs)
+
+    def backward_kwargs(twin, kwargs, outputs, dvalues):
+        if name == "flatten":
+            return {"dvalues": dvalues, "shape": np.shape(kwargs["inputs"])}
+        return {"dvalues": dvalues, **{key: value for key, value in kwargs.items() if key != "biases"}}
+
+    return Gradient(forward=forward, backward_kwargs=backward_kwargs, wrt=wrt, inputs=inputs)
+
+
 # ---------------------------------------------------------------- file round trips
 # Each takes (operation, kwargs) and returns (pure result, vectorized result).
 

@@ -101,6 +101,10 @@ SMALL_MODEL = {"sizes": [3, 2, 2], "activation": "relu", "task": "classification
                "l2": 0.001, "params": {"weights0": W, "biases0": B, "weights1": [[0.3, -0.3], [0.2, 0.1]],
                                        "biases1": [0.0, 0.1]}}
 SMALL_SETTINGS = {key: value for key, value in SMALL_MODEL.items() if key != "params"}
+# The layers SMALL_MODEL stands for, as create_layers takes them.
+SMALL_LAYERS = dict(input_shape=3, layers=[{"type": "dense", "units": 2}, {"type": "relu"},
+                                           {"type": "dropout", "rate": 0.25}, {"type": "dense", "units": 2}],
+                    task="classification", seed=0, init="he", l1=0.0, l2=0.001)
 
 
 def _small_cache():
@@ -133,6 +137,24 @@ BAD_MODELS = (
     ({"model": SMALL_SETTINGS}, ValueError),
     ({"model": W}, TypeError),
 )
+
+# Images (n_samples, channels, height, width) and kernels (n_filters, channels, height, width).
+IMAGES = [[[[1.0, -2.0, 3.0, 0.5], [0.0, 1.5, -1.0, 2.0], [2.5, -0.5, 1.0, -3.0]],
+           [[-1.0, 0.5, 2.0, 1.0], [3.0, -2.5, 0.0, 1.5], [0.5, 1.0, -1.5, 2.0]]]]  # (1, 2, 3, 4)
+KERNELS = [[[[0.2, -0.1], [0.4, 0.3]], [[-0.6, 0.5], [0.1, -0.2]]],
+           [[[0.3, 0.0], [-0.4, 0.2]], [[0.1, 0.1], [-0.3, 0.5]]]]  # (2, 2, 2, 2)
+CONV_DVALUES = [[[[0.5, -1.0, 2.0], [0.25, 1.0, -0.5]], [[1.5, 0.0, -2.0], [1.0, 0.5, 0.75]]]]  # (1, 2, 2, 3)
+POOL_DVALUES = [[[[0.5, -1.0]], [[2.0, 0.25]]]]  # (1, 2, 1, 2): 2 x 2 windows side by side over 3 x 4
+ONE_CHANNEL_KERNELS = [[kernel[0]] for kernel in KERNELS]  # (2, 1, 2, 2): for images of 1 channel
+BIG_KERNELS = [[[[0.1] * 7] * 6] * 2] * 2  # (2, 2, 6, 7): larger than the images padded by 1 (5 x 6)
+BAD_STRIDES = (({"stride": 0}, ValueError), ({"stride": (1, 0)}, ValueError), ({"stride": -1}, ValueError),
+               ({"stride": 1.5}, TypeError), ({"stride": (1, 1, 1)}, TypeError), ({"stride": True}, TypeError),
+               ({"stride": 10**9}, ValueError))
+BAD_PADDINGS = (({"padding": -1}, ValueError), ({"padding": (1, -1)}, ValueError), ({"padding": (1,)}, TypeError),
+                ({"padding": "same"}, TypeError), ({"padding": 10**5}, ValueError))
+BAD_WINDOWS = (({"size": 0}, ValueError), ({"size": (2, 5)}, ValueError), ({"size": 4}, ValueError),
+               ({"size": (2, 2, 2)}, TypeError), ({"size": 2.0}, TypeError),
+               ({"stride": 0}, ValueError), ({"stride": (1, 2, 3)}, TypeError))
 
 # ---------------------------------------------------------------- the table
 
@@ -203,6 +225,49 @@ OPERATIONS = (
               gradient=adapters.elementwise_gradient("layers", "dropout_forward", inputs="dropout_gradient_args"),
               mismatches=({"mask": [row[:2] for row in MASK]},),
               invalid=(({"rate": 1.5}, ValueError),)),
+
+    # ---- conv
+    Operation(name="conv2d", module="conv", inputs="conv2d_args",
+              example=dict(inputs=IMAGES, weights=KERNELS, biases=B, stride=2, padding=1),
+              scale=tolerances.conv2d,
+              mismatches=({"weights": ONE_CHANNEL_KERNELS}, {"biases": [0.1]}, {"weights": BIG_KERNELS},
+                          {"inputs": IMAGES[0]}),
+              invalid=BAD_STRIDES + BAD_PADDINGS),
+    Operation(name="conv2d_backward", module="conv", inputs="conv2d_backward_args",
+              example=dict(dvalues=CONV_DVALUES, inputs=IMAGES, weights=KERNELS, stride=2, padding=1),
+              scale=tolerances.conv2d_backward,
+              gradient=adapters.conv_gradient("conv2d", ("inputs", "weights", "biases"), inputs="conv2d_gradient_args"),
+              mismatches=({"weights": ONE_CHANNEL_KERNELS}, {"weights": BIG_KERNELS},
+                          {"dvalues": [[row[:2] for row in channel] for channel in CONV_DVALUES[0]]},
+                          {"dvalues": CONV_DVALUES[0][:1]}, {"padding": 0}),
+              invalid=BAD_STRIDES + BAD_PADDINGS),
+    Operation(name="max_pool2d", module="conv", inputs="pool_args", example=dict(inputs=IMAGES, size=2, stride=None),
+              scale=tolerances.exact,
+              invalid=BAD_WINDOWS),
+    Operation(name="max_pool2d_backward", module="conv", inputs="pool_backward_args",
+              example=dict(dvalues=POOL_DVALUES, inputs=IMAGES, size=2, stride=None),
+              scale=tolerances.max_pool2d_backward,
+              gradient=adapters.conv_gradient("max_pool2d", inputs="max_pool_gradient_args"),
+              mismatches=({"dvalues": [POOL_DVALUES[0][:1]]}, {"stride": 1}),
+              invalid=BAD_WINDOWS),
+    Operation(name="avg_pool2d", module="conv", inputs="pool_args", example=dict(inputs=IMAGES, size=2, stride=None),
+              scale=tolerances.avg_pool2d,
+              invalid=BAD_WINDOWS),
+    Operation(name="avg_pool2d_backward", module="conv", inputs="pool_backward_args",
+              example=dict(dvalues=POOL_DVALUES, inputs=IMAGES, size=2, stride=None),
+              scale=tolerances.avg_pool2d_backward,
+              gradient=adapters.conv_gradient("avg_pool2d", inputs="avg_pool_gradient_args"),
+              mismatches=({"dvalues": [POOL_DVALUES[0][:1]]}, {"size": (2, 1)}),
+              invalid=BAD_WINDOWS),
+    Operation(name="flatten", module="conv", inputs="images_args", example=dict(inputs=IMAGES),
+              scale=tolerances.exact),
+    Operation(name="flatten_backward", module="conv", inputs="flatten_backward_args",
+              example=dict(dvalues=[[float(i) for i in range(24)]], shape=(1, 2, 3, 4)),
+              scale=tolerances.exact,
+              gradient=adapters.conv_gradient("flatten", inputs="images_gradient_args"),
+              mismatches=({"shape": (1, 2, 3, 3)}, {"shape": (2, 1, 3, 4)}),
+              invalid=(({"shape": (1, 2, 12)}, ValueError), ({"shape": (1, 0, 3, 4)}, ValueError),
+                       ({"shape": (1.0, 2, 3, 4)}, TypeError), ({"shape": (10**5, 10**5, 1, 1)}, ValueError))),
 
     # ---- activations
     Operation(name="step", module="activations", inputs="activation_args", example=dict(inputs=X),
@@ -367,6 +432,16 @@ OPERATIONS = (
               invalid=(({"sizes": [3]}, ValueError), ({"sizes": [3, 0, 2]}, ValueError), ({"sizes": "3,2"}, TypeError),
                        ({"task": "ranking"}, ValueError), ({"dropout": 1.0}, ValueError), ({"l2": -0.1}, ValueError),
                        ({"init": "zeros"}, ValueError), ({"seed": None}, TypeError))),
+    Operation(name="create_layers", module="network", inputs="create_layers_args", example=SMALL_LAYERS,
+              scale=tolerances.network,
+              invalid=(({"layers": [{"type": "conv3d"}]}, ValueError), ({"layers": [{"type": 3}]}, TypeError),
+                       ({"layers": [{"units": 2}]}, ValueError), ({"layers": [{"type": "dense"}]}, ValueError),
+                       ({"layers": [{"type": "dense", "units": 0}]}, ValueError),
+                       ({"layers": [{"type": "dense", "units": 2, "rate": 0.5}]}, ValueError),
+                       ({"layers": [{"type": "relu"}]}, ValueError), ({"layers": ["dense"]}, TypeError),
+                       ({"layers": "dense"}, TypeError), ({"input_shape": [1, 2]}, TypeError), ({"input_shape": [1, 0, 2]}, ValueError),
+                       ({"input_shape": 0}, ValueError), ({"task": "ranking"}, ValueError),
+                       ({"l2": -0.1}, ValueError), ({"init": "zeros"}, ValueError))),
     Operation(name="dropout_masks", module="network", inputs="dropout_masks_args",
               example=dict(model=SMALL_MODEL, n_samples=2, seed=0),
               scale=tolerances.network,

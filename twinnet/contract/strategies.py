@@ -450,6 +450,20 @@ def create_args(draw):
 
 
 @st.composite
+def create_layers_args(draw):
+    """A list of dense, activation and dropout layers (a model of layers of samples of features)."""
+    layers = []
+    for _ in range(draw(st.integers(0, 2))):
+        layers += [{"type": "dense", "units": draw(sides(1, 5))}, {"type": draw(st.sampled_from(HIDDEN))}]
+        if draw(st.booleans()):
+            layers.append({"type": "dropout", "rate": draw(floats(0.0, 0.5))})
+    layers.append({"type": "dense", "units": draw(sides(1, 5))})
+    settings = draw(model_settings())
+    return {"input_shape": draw(sides(1, 5)), "layers": layers, "task": settings["task"], "seed": draw(seeds()),
+            "init": draw(st.sampled_from(["classic", "he", "glorot"])), "l1": settings["l1"], "l2": settings["l2"]}
+
+
+@st.composite
 def dropout_masks_args(draw):
     return {"model": draw(models()), "n_samples": draw(sides(1, 8)), "seed": draw(seeds())}
 
@@ -555,3 +569,115 @@ def idx_args(draw):
     labels = draw(hnp.arrays(np.uint8, count, elements=st.integers(0, 9)))
     return {"images": images, "labels": labels, "limit": draw(st.one_of(st.none(), sides(1, 10))),
             "dtype": draw(st.sampled_from(["float64", "float32"])), "gzipped": draw(st.booleans())}
+
+
+# ---------------------------------------------------------------- images: convolution and pooling
+# Small batches of small images, of odd and even sizes; strides > 1, padding > 0,
+# rectangular kernels and windows, pooling windows that overlap (stride < size), and
+# ties in pooling windows (values drawn from a few small integers).
+
+
+def _pair(value):
+    return (value, value) if isinstance(value, int) else tuple(value)
+
+
+def int_or_pair(low, high):
+    """An int in [low, high], or a pair (vertical, horizontal) of them."""
+    return st.one_of(st.integers(low, high), st.tuples(st.integers(low, high), st.integers(low, high)))
+
+
+def _out(side, window, stride, padding=0):
+    return (side + 2 * padding - window) // stride + 1
+
+
+@st.composite
+def conv2d_args(draw, elements=None):
+    n_samples, channels, n_filters = draw(sides(1, 2)), draw(sides(1, 3)), draw(sides(1, 3))
+    kernel = (draw(sides(1, 3)), draw(sides(1, 3)))
+    stride, padding = draw(int_or_pair(1, 3)), draw(int_or_pair(0, 2))
+    pad = _pair(padding)
+    # The kernel fits the padded image: height + 2 * padding >= kernel height.
+    height = draw(st.integers(max(1, kernel[0] - 2 * pad[0]), 7))
+    width = draw(st.integers(max(1, kernel[1] - 2 * pad[1]), 7))
+    return {"inputs": draw(arrays((n_samples, channels, height, width), elements)),
+            "weights": draw(arrays((n_filters, channels) + kernel, elements)),
+            "biases": draw(arrays(n_filters, elements)), "stride": stride, "padding": padding}
+
+
+def conv2d_output_shape(kwargs):
+    """The shape of conv2d's outputs for these arguments."""
+    (n_samples, _, height, width), (n_filters, _, kernel_height, kernel_width) = \
+        np.shape(kwargs["inputs"]), np.shape(kwargs["weights"])
+    stride, padding = _pair(kwargs["stride"]), _pair(kwargs["padding"])
+    return (n_samples, n_filters, _out(height, kernel_height, stride[0], padding[0]),
+            _out(width, kernel_width, stride[1], padding[1]))
+
+
+@st.composite
+def conv2d_backward_args(draw):
+    kwargs = draw(conv2d_args())
+    del kwargs["biases"]
+    return {"dvalues": draw(arrays(conv2d_output_shape(kwargs))), **kwargs}
+
+
+def conv2d_gradient_args():
+    return conv2d_args(floats(-3.0, 3.0))
+
+
+def pooling_values():
+    """Floats, or (for ties in the windows) a few small integers as floats."""
+    return st.sampled_from([floats(), st.sampled_from([-1.0, 0.0, 1.0, 2.0])])
+
+
+@st.composite
+def pool_args(draw, distinct=False):
+    n_samples, channels = draw(sides(1, 2)), draw(sides(1, 3))
+    size = draw(int_or_pair(1, 3))
+    stride = draw(st.one_of(st.none(), int_or_pair(1, 3)))  # stride < size: windows overlap
+    window = _pair(size)
+    shape = (n_samples, channels, draw(st.integers(window[0], 7)), draw(st.integers(window[1], 7)))
+    if distinct:
+        # Distinct values 0.1 apart, so that a step of 1e-6 moves no window's maximum.
+        order = draw(st.permutations(range(int(np.prod(shape)))))
+        inputs = (np.array(order, dtype=np.float64) * 0.1 - 3.0).reshape(shape)
+    else:
+        inputs = draw(arrays(shape, draw(pooling_values())))
+    return {"inputs": inputs, "size": size, "stride": stride}
+
+
+def pool_output_shape(kwargs):
+    """The shape of a pooling's outputs for these arguments."""
+    n_samples, channels, height, width = np.shape(kwargs["inputs"])
+    window = _pair(kwargs["size"])
+    stride = window if kwargs["stride"] is None else _pair(kwargs["stride"])
+    return (n_samples, channels, _out(height, window[0], stride[0]), _out(width, window[1], stride[1]))
+
+
+@st.composite
+def pool_backward_args(draw):
+    kwargs = draw(pool_args())
+    return {"dvalues": draw(arrays(pool_output_shape(kwargs))), **kwargs}
+
+
+def max_pool_gradient_args():
+    return pool_args(distinct=True)
+
+
+def avg_pool_gradient_args():
+    return pool_args()
+
+
+@st.composite
+def images_args(draw, elements=None):
+    shape = (draw(sides(1, 3)), draw(sides(1, 3)), draw(sides(1, 5)), draw(sides(1, 5)))
+    return {"inputs": draw(arrays(shape, elements))}
+
+
+def images_gradient_args():
+    return images_args(floats(-3.0, 3.0))
+
+
+@st.composite
+def flatten_backward_args(draw):
+    shape = (draw(sides(1, 3)), draw(sides(1, 3)), draw(sides(1, 5)), draw(sides(1, 5)))
+    return {"dvalues": draw(arrays((shape[0], int(np.prod(shape[1:]))))), "shape": shape}

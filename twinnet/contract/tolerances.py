@@ -161,3 +161,21 @@ def difference_backward(kw, result):
     """``mean_squared_error_backward``: 2 * (predictions - targets) / n, in absolute values."""
     predictions, targets = _abs(kw, "predictions"), _abs(kw, "targets")
     return 2 * (predictions + targets) / predictions.size
+
+
+def _in_absolute_values(name, *arrays):
+    """The scale of ``conv.name``, a sum of products linear in each of ``arrays``: the same operation on
+    their absolute values, which sums the absolute values of each element's terms."""
+    def scale(kw, result):
+        absolute = {key: (_abs(kw, key) if key in arrays else value) for key, value in kw.items()}
+        return TWINS["vectorized"].function("conv", name)(**absolute)
+    scale.__name__ = name
+    return scale
+
+
+conv2d = _in_absolute_values("conv2d", "inputs", "weights", "biases")
+conv2d_backward = _in_absolute_values("conv2d_backward", "dvalues", "inputs", "weights")
+# The maxima's places depend on the signed inputs: only the upstream gradient is taken absolute.
+max_pool2d_backward = _in_absolute_values("max_pool2d_backward", "dvalues")
+avg_pool2d = _in_absolute_values("avg_pool2d", "inputs")
+avg_pool2d_backward = _in_absolute_values("avg_pool2d_backward", "dvalues")
