@@ -1,8 +1,16 @@
 """``twinnet bench``: both twins measured against their ceilings, side by side in one run.
 
 Speed is never asserted in a test (the machines are shared and noisy); it is
-measured here, as ratios of two timings taken alternately in the same process,
-which a busy machine slows alike. Each timing is the best of several repeats.
+measured here, as ratios of two timings taken alternately, which a busy machine
+slows alike. Each timing is the best of several rounds, and each ratio is shown
+with its spread: the ratio of every round's two timings, lowest to highest.
+
+In sections 2, 3 and 5 every contender runs in a process of its own (a worker
+that sets its contender up once, then times it each round when asked), so that
+NumPy's OpenBLAS threads and PyTorch's thread pool never share a process and
+spin against each other (one run that timed both in one process measured
+PyTorch's 784-128-10 step at 85 ms instead of 0.81 ms). Section 1 runs in this
+process, where PyTorch is never imported.
 
 1. Per operation: pure and vectorized time per call, and the speed-up, at a few sizes.
 2. The vectorized training step of a 784-128-10 ReLU/softmax network (batch 128,
@@ -14,14 +22,22 @@ which a busy machine slows alike. Each timing is the best of several repeats.
    and against micrograd when it is installed.
 4. Peak memory of vectorized MNIST training (one epoch), against the float32
    training set's size, when the MNIST files are at hand.
+5. Convolution, forward and backward: the vectorized ``conv2d`` at a CNN
+   layer's size (batch 64, 16 -> 32 channels, 14x14, 3x3, padding 1), in
+   float32 and float64, against a flat hand-written im2col NumPy script of the
+   same math and against PyTorch on the CPU when it is installed; the pure
+   ``conv2d`` at a small size (batch 2, 3 -> 4 channels, 8x8, 3x3, padding 1)
+   against a flat hand-written loop script.
 """
 
+import importlib.util
 import json
 import math
 import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -31,7 +47,8 @@ from twinnet.contract.twins import TWINS, to_pure
 from twinnet.data import DataError, locate
 from twinnet.train import as_vectorized_model
 
-TARGETS = {"vs_flat": 1.10, "vs_matmuls": 1.5, "vs_torch": 0.8, "pure_vs_flat": 1.3, "memory": 1.5}
+TARGETS = {"vs_flat": 1.10, "vs_matmuls": 1.5, "vs_torch": 0.8, "pure_vs_flat": 1.3, "memory": 1.5,
+           "conv_vs_flat": 1.2, "conv_vs_torch": 2.0, "pure_conv_vs_flat": 1.5}
 
 
 def timed(function, min_time):
@@ -54,6 +71,63 @@ def side_by_side(functions, min_time, repeats):
         for name, function in functions.items():
             best[name] = min(best[name], timed(function, min_time))
     return best
+
+
+WORKER = """
+import json, sys
+from twinnet import bench
+factory, kwargs = json.loads(sys.argv[1])
+function = getattr(bench, factory)(**kwargs)
+function()                      # once untimed: warm caches, start thread pools
+print("ready", flush=True)
+for line in sys.stdin:
+    print(json.dumps(bench.timed(function, float(line))), flush=True)
+"""
+
+
+def in_processes(contenders, min_time, repeats):
+    """{name: [seconds per call, one per round]}, each contender timed in a process of its own.
+
+    ``contenders`` is {name: (factory, kwargs)}: ``factory`` names a function of this
+    module that, given the JSON-ready ``kwargs``, builds the contender's data and
+    returns the function to time. The workers are started first and set up; then
+    each round asks them in turn, one at a time, so that only one of them is busy.
+    """
+    workers = {}
+    try:
+        for name, (factory, kwargs) in contenders.items():
+            errors = tempfile.TemporaryFile("w+")     # a file, not a pipe: a chatty worker cannot block on it
+            worker = subprocess.Popen([sys.executable, "-c", WORKER, json.dumps([factory, kwargs])],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True)
+            workers[name] = worker, errors
+            if worker.stdout.readline().strip() != "ready":
+                worker.wait()
+                errors.seek(0)
+                last = (errors.read().strip().splitlines() or ["no message"])[-1]
+                raise RuntimeError(f"twinnet bench: the {name} worker failed: {last}")
+        rounds = {name: [] for name in contenders}
+        for _ in range(repeats):
+            for name, (worker, _) in workers.items():
+                worker.stdin.write(f"{min_time}\n")
+                worker.stdin.flush()
+                rounds[name].append(json.loads(worker.stdout.readline()))
+        return rounds
+    finally:
+        for worker, errors in workers.values():
+            worker.stdin.close()
+            worker.wait()
+            worker.stdout.close()
+            errors.close()
+
+
+def ratio(rounds, name, against):
+    """The ratio of the best timings, and its spread: (best ratio, lowest, highest round's ratio)."""
+    each = [mine / theirs for mine, theirs in zip(rounds[name], rounds[against])]
+    return min(rounds[name]) / min(rounds[against]), min(each), max(each)
+
+
+def installed(module):
+    return importlib.util.find_spec(module) is not None
 
 
 # ---------------------------------------------------------------- 1. operations
@@ -167,13 +241,25 @@ def _torch_step(dtype, inputs, labels, model):
     return step
 
 
-def bench_training_step(dtype, quick=False):
+def step_contender(name, dtype):
+    """One contender of section 2, set up from seed 0 (run in a worker process of its own)."""
     network = TWINS["vectorized"].network
     rng = np.random.default_rng(0)
     inputs = rng.random((128, 784)).astype(dtype)
     labels = rng.integers(0, 10, 128)
     model = as_vectorized_model(network.create([784, 128, 10], seed=0), dtype)
-    params = [model["params"][name] for name in ("weights0", "biases0", "weights1", "biases1")]
+    params = [model["params"][key] for key in ("weights0", "biases0", "weights1", "biases1")]
+    if name == "twinnet":
+        # The public call checks every argument (finite numbers, shapes, the model) on
+        # each call; fit checks once and runs the step unchecked, batch after batch.
+        return lambda: network.train_step(model, inputs, labels, "sgd", None, {"lr": 0.1}, 0)
+    if name == "inside_fit":
+        merged = {**network.optimizers.DEFAULTS["sgd"], "lr": 0.1}
+        return lambda: network.train_step.unchecked(model, inputs, labels, "sgd", None, merged, 0)
+    if name == "flat":
+        return lambda: flat_numpy_step(inputs, labels, *params, 0.1)
+    if name == "torch":
+        return _torch_step(dtype, inputs, labels, model)
     hidden = np.maximum(inputs @ params[0], 0)
     dlogits, dhidden = rng.random((128, 10)).astype(dtype), rng.random((128, 128)).astype(dtype)
 
@@ -184,25 +270,29 @@ def bench_training_step(dtype, quick=False):
         dlogits @ params[2].T
         inputs.T @ dhidden
 
-    # The public call checks every argument (finite numbers, shapes, the model) on
-    # each call; fit checks once and runs the step unchecked, batch after batch.
-    merged = {**network.optimizers.DEFAULTS["sgd"], "lr": 0.1}
-    functions = {
-        "twinnet": lambda: network.train_step(model, inputs, labels, "sgd", None, {"lr": 0.1}, 0),
-        "inside_fit": lambda: network.train_step.unchecked(model, inputs, labels, "sgd", None, merged, 0),
-        "flat": lambda: flat_numpy_step(inputs, labels, *params, 0.1),
-        "matmuls": five_matmuls,
-    }
-    try:
-        functions["torch"] = _torch_step(dtype, inputs, labels, model)
-        torch_note = None
-    except ImportError:
+    return five_matmuls
+
+
+def _spread(ratios):
+    return {name: [low, high] for name, (_, low, high) in ratios.items()}
+
+
+def bench_training_step(dtype, quick=False):
+    names = ["twinnet", "inside_fit", "flat", "matmuls"]
+    torch_note = None
+    if installed("torch"):
+        names.append("torch")
+    else:
         torch_note = "PyTorch is not installed: skipped"
-    best = side_by_side(functions, 0.05 if quick else 0.2, 3 if quick else 5)
-    result = {"dtype": dtype, "seconds": best, "vs_flat": best["twinnet"] / best["flat"],
-              "inside_fit_vs_flat": best["inside_fit"] / best["flat"],
-              "vs_matmuls": best["twinnet"] / best["matmuls"]}
-    result["vs_torch"] = best["twinnet"] / best["torch"] if "torch" in best else None
+    rounds = in_processes({name: ("step_contender", {"name": name, "dtype": dtype}) for name in names},
+                          0.05 if quick else 0.2, 5 if quick else 7)
+    ratios = {"vs_flat": ratio(rounds, "twinnet", "flat"), "inside_fit_vs_flat": ratio(rounds, "inside_fit", "flat"),
+              "vs_matmuls": ratio(rounds, "twinnet", "matmuls")}
+    if "torch" in rounds:
+        ratios["vs_torch"] = ratio(rounds, "twinnet", "torch")
+    result = {"dtype": dtype, "seconds": {name: min(each) for name, each in rounds.items()}, "rounds": rounds,
+              **{name: best for name, (best, _, _) in ratios.items()}, "spread": _spread(ratios)}
+    result.setdefault("vs_torch", None)
     result["torch_note"] = torch_note
     return result
 
@@ -280,24 +370,35 @@ def _micrograd_epoch(inputs, labels):
     return epoch
 
 
-def bench_pure_epoch(quick=False):
+def epoch_contender(name):
+    """One contender of section 3, set up from seed 0 (run in a worker process of its own)."""
     network = TWINS["pure"].network
     inputs, labels = TWINS["pure"].data.spiral(100, 3, 0)
     model = network.create([2, 64, 3], seed=0)
-    params = [model["params"][name] for name in ("weights0", "biases0", "weights1", "biases1")]
-    functions = {
-        "twinnet": lambda: network.train_epoch(model, inputs, labels, "sgd", None, {"lr": 0.1}, None, 0, 0),
-        "flat": lambda: flat_loop_epoch(inputs, labels, *params, 0.1),
-    }
+    params = [model["params"][key] for key in ("weights0", "biases0", "weights1", "biases1")]
+    if name == "twinnet":
+        return lambda: network.train_epoch(model, inputs, labels, "sgd", None, {"lr": 0.1}, None, 0, 0)
+    if name == "flat":
+        return lambda: flat_loop_epoch(inputs, labels, *params, 0.1)
+    return _micrograd_epoch(inputs, labels)
+
+
+def bench_pure_epoch(quick=False):
+    names = ["twinnet", "flat"]
     micrograd_note = None
-    try:
-        functions["micrograd"] = _micrograd_epoch(inputs, labels)
-    except ImportError:
+    if installed("micrograd"):
+        names.append("micrograd")
+    else:
         micrograd_note = "micrograd is not installed: skipped"
-    best = side_by_side(functions, 0.2 if quick else 1.0, 2 if quick else 3)
-    return {"seconds": best, "vs_flat": best["twinnet"] / best["flat"],
-            "vs_micrograd": best["twinnet"] / best["micrograd"] if "micrograd" in best else None,
-            "micrograd_note": micrograd_note}
+    rounds = in_processes({name: ("epoch_contender", {"name": name}) for name in names},
+                          0.2 if quick else 1.0, 3 if quick else 5)
+    ratios = {"vs_flat": ratio(rounds, "twinnet", "flat")}
+    if "micrograd" in rounds:
+        ratios["vs_micrograd"] = ratio(rounds, "twinnet", "micrograd")
+    return {"seconds": {name: min(each) for name, each in rounds.items()}, "rounds": rounds,
+            "vs_flat": ratios["vs_flat"][0],
+            "vs_micrograd": ratios["vs_micrograd"][0] if "vs_micrograd" in ratios else None,
+            "spread": _spread(ratios), "micrograd_note": micrograd_note}
 
 
 # ---------------------------------------------------------------- 4. memory
@@ -337,6 +438,162 @@ def bench_memory(data_dir=None):
             "vs_budget": peak / budget, "test_accuracy": summary["twins"]["vectorized"]["test_accuracy"]}
 
 
+# ---------------------------------------------------------------- 5. convolution
+
+
+def flat_numpy_conv(inputs, weights, biases, dvalues, padding):
+    """conv2d and conv2d_backward (stride 1) of the vectorized twin as one flat im2col NumPy script.
+
+    Returns (outputs, dinputs, dweights, dbiases). Unlike the twin's two calls, it
+    gathers the columns once and uses them for the forward pass and for dweights.
+    """
+    n_samples, channels, height, width = inputs.shape
+    n_filters, _, kernel_height, kernel_width = weights.shape
+    out_height, out_width = height + 2 * padding - kernel_height + 1, width + 2 * padding - kernel_width + 1
+    padded = np.pad(inputs, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (kernel_height, kernel_width), axis=(2, 3))
+    columns = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n_samples * out_height * out_width, -1)
+    kernels = weights.reshape(n_filters, -1)
+    outputs = (columns @ kernels.T + biases).reshape(n_samples, out_height, out_width, n_filters).transpose(0, 3, 1, 2)
+    dout = dvalues.transpose(0, 2, 3, 1).reshape(-1, n_filters)
+    dweights = (dout.T @ columns).reshape(weights.shape)
+    dbiases = dvalues.sum(axis=(0, 2, 3))
+    dwindows = (dout @ kernels).reshape(n_samples, out_height, out_width, channels, kernel_height, kernel_width)
+    dwindows = dwindows.transpose(0, 3, 1, 2, 4, 5)
+    dpadded = np.zeros(padded.shape, dtype=dwindows.dtype)
+    for di in range(kernel_height):
+        for dj in range(kernel_width):
+            dpadded[:, :, di:di + out_height, dj:dj + out_width] += dwindows[:, :, :, :, di, dj]
+    dinputs = dpadded[:, :, padding:padding + height, padding:padding + width]
+    return outputs, dinputs, dweights, dbiases
+
+
+def flat_loop_conv(inputs, weights, biases, dvalues, padding):
+    """conv2d and conv2d_backward (stride 1) of the pure twin as one flat loop script: its ceiling.
+
+    Returns (outputs, dinputs, dweights, dbiases), as nested lists.
+    """
+    kernel_height, kernel_width = len(weights[0][0]), len(weights[0][0][0])
+    height, width = len(inputs[0][0]), len(inputs[0][0][0])
+    out_height, out_width = height + 2 * padding - kernel_height + 1, width + 2 * padding - kernel_width + 1
+    side = [0.0] * padding
+    padded = [[[[0.0] * (width + 2 * padding) for _ in range(padding)]
+               + [side + list(row) + side for row in channel]
+               + [[0.0] * (width + 2 * padding) for _ in range(padding)] for channel in image] for image in inputs]
+    outputs = []
+    for image in padded:
+        maps = []
+        for kernel, bias in zip(weights, biases):
+            out = []
+            for i in range(out_height):
+                out_row = []
+                for j in range(out_width):
+                    total = bias
+                    for channel, kernel_channel in zip(image, kernel):
+                        for di, kernel_row in enumerate(kernel_channel):
+                            row = channel[i + di]
+                            partial = 0.0
+                            for dj, w in enumerate(kernel_row):
+                                partial += row[j + dj] * w
+                            total += partial
+                    out_row.append(total)
+                out.append(out_row)
+            maps.append(out)
+        outputs.append(maps)
+    dpadded = [[[[0.0] * len(row) for row in channel] for channel in image] for image in padded]
+    dweights = [[[[0.0] * kernel_width for _ in range(kernel_height)] for _ in kernel] for kernel in weights]
+    dbiases = [0.0] * len(weights)
+    for image, dimage, image_dvalues in zip(padded, dpadded, dvalues):
+        for f, (kernel, dkernel) in enumerate(zip(weights, dweights)):
+            for i, dvalues_row in enumerate(image_dvalues[f]):
+                for j, g in enumerate(dvalues_row):
+                    dbiases[f] += g
+                    for channel, dchannel, kernel_channel, dkernel_channel in zip(image, dimage, kernel, dkernel):
+                        for di in range(kernel_height):
+                            row, drow = channel[i + di], dchannel[i + di]
+                            kernel_row, dkernel_row = kernel_channel[di], dkernel_channel[di]
+                            for dj in range(kernel_width):
+                                drow[j + dj] += g * kernel_row[dj]
+                                dkernel_row[dj] += g * row[j + dj]
+    dinputs = [[[row[padding:padding + width] for row in channel[padding:padding + height]] for channel in dimage]
+               for dimage in dpadded]
+    return outputs, dinputs, dweights, dbiases
+
+
+CONV_SIZES = {"vectorized": (64, 16, 32, 14, 3), "pure": (2, 3, 4, 8, 3)}   # batch, in, out channels, side, kernel
+
+
+def conv_data(twin, dtype="float64", seed=0):
+    """(inputs, weights, biases, dvalues) of section 5, padding 1, as arrays of ``dtype``."""
+    batch, channels, filters, side, kernel = CONV_SIZES[twin]
+    rng = np.random.default_rng(seed)
+    inputs = rng.standard_normal((batch, channels, side, side)).astype(dtype)
+    weights = (rng.standard_normal((filters, channels, kernel, kernel)) / np.sqrt(channels * kernel * kernel)).astype(dtype)
+    biases = rng.uniform(-0.1, 0.1, filters).astype(dtype)
+    dvalues = rng.standard_normal((batch, filters, side, side)).astype(dtype)   # padding 1 keeps the side
+    return inputs, weights, biases, dvalues
+
+
+def _torch_conv(inputs, weights, biases, dvalues):
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    x = torch.tensor(inputs, requires_grad=True)
+    w, b = torch.tensor(weights, requires_grad=True), torch.tensor(biases, requires_grad=True)
+    g = torch.tensor(dvalues)
+
+    def forward_backward():
+        x.grad = w.grad = b.grad = None
+        outputs = torch.nn.functional.conv2d(x, w, b, padding=1)
+        outputs.backward(g)
+        return outputs
+
+    return forward_backward
+
+
+def conv_contender(name, twin, dtype="float64"):
+    """One contender of section 5, set up from seed 0 (run in a worker process of its own)."""
+    conv = TWINS[twin].conv
+    inputs, weights, biases, dvalues = conv_data(twin, dtype)
+    if twin == "pure":
+        inputs, weights, biases, dvalues = (to_pure(value) for value in (inputs, weights, biases, dvalues))
+    if name == "twinnet":
+        def forward_backward():
+            conv.conv2d(inputs, weights, biases, padding=1)
+            return conv.conv2d_backward(dvalues, inputs, weights, padding=1)
+        return forward_backward
+    if name == "unchecked":
+        def forward_backward_unchecked():
+            conv.conv2d.unchecked(inputs, weights, biases, padding=1)
+            return conv.conv2d_backward.unchecked(dvalues, inputs, weights, padding=1)
+        return forward_backward_unchecked
+    if name == "flat":
+        flat = flat_numpy_conv if twin == "vectorized" else flat_loop_conv
+        return lambda: flat(inputs, weights, biases, dvalues, 1)
+    return _torch_conv(inputs, weights, biases, dvalues)
+
+
+def bench_conv(twin, dtype="float64", quick=False):
+    """conv2d forward and backward in one twin, against its flat script (and PyTorch, for the vectorized twin)."""
+    names = ["twinnet", "unchecked", "flat"]
+    torch_note = None
+    if twin == "vectorized":
+        if installed("torch"):
+            names.append("torch")
+        else:
+            torch_note = "PyTorch is not installed: skipped"
+    rounds = in_processes({name: ("conv_contender", {"name": name, "twin": twin, "dtype": dtype}) for name in names},
+                          (0.05 if quick else 0.2) * (2 if twin == "pure" else 1), 5 if quick else 7)
+    ratios = {"vs_flat": ratio(rounds, "twinnet", "flat"), "unchecked_vs_flat": ratio(rounds, "unchecked", "flat")}
+    if "torch" in rounds:
+        ratios["vs_torch"] = ratio(rounds, "twinnet", "torch")
+    result = {"twin": twin, "dtype": dtype, "size": CONV_SIZES[twin], "seconds": {n: min(each) for n, each in rounds.items()},
+              "rounds": rounds, **{n: best for n, (best, _, _) in ratios.items()}, "spread": _spread(ratios)}
+    result.setdefault("vs_torch", None)
+    result["torch_note"] = torch_note
+    return result
+
+
 # ---------------------------------------------------------------- the whole run
 
 
@@ -358,24 +615,25 @@ def run(quick=False, data_dir=None, report=print):
                f"{_seconds(row['vectorized_seconds']):>12}{row['speedup']:>9.1f}x")
 
     report("\n2. vectorized training step, 784-128-10, batch 128, SGD (targets: <= 1.10x flat NumPy, "
-           "<= 1.5x the matrix products, <= 0.8x PyTorch)")
+           "<= 1.5x the matrix products, <= 0.8x PyTorch); each contender in a process of its own, each ratio "
+           "with its lowest and highest over the rounds")
     results["training_step"] = [bench_training_step(dtype, quick) for dtype in ("float32", "float64")]
     for step in results["training_step"]:
         seconds = step["seconds"]
-        torch_part = (f", PyTorch {_seconds(seconds['torch'])} ({step['vs_torch']:.2f}x)" if step["vs_torch"]
+        torch_part = (f", PyTorch {_seconds(seconds['torch'])} ({_ratio(step, 'vs_torch')})" if step["vs_torch"]
                       else f"; {step['torch_note']}")
         report(f"  {step['dtype']}: twinnet {_seconds(seconds['twinnet'])}, flat NumPy {_seconds(seconds['flat'])} "
-               f"({step['vs_flat']:.2f}x), matrix products {_seconds(seconds['matmuls'])} "
-               f"({step['vs_matmuls']:.2f}x){torch_part}")
+               f"({_ratio(step, 'vs_flat')}), matrix products {_seconds(seconds['matmuls'])} "
+               f"({_ratio(step, 'vs_matmuls')}){torch_part}")
         report(f"    inside fit (arguments checked once per fit, not every step): twinnet "
-               f"{_seconds(seconds['inside_fit'])} ({step['inside_fit_vs_flat']:.2f}x flat NumPy)")
+               f"{_seconds(seconds['inside_fit'])} ({_ratio(step, 'inside_fit_vs_flat')} flat NumPy)")
 
     report("\n3. pure training epoch, 2-64-3 spiral, 300 samples, full batch, SGD (target: <= 1.3x a flat loop script)")
     epoch = results["pure_epoch"] = bench_pure_epoch(quick)
-    micrograd_part = (f", micrograd {_seconds(epoch['seconds']['micrograd'])} ({epoch['vs_micrograd']:.2f}x)"
+    micrograd_part = (f", micrograd {_seconds(epoch['seconds']['micrograd'])} ({_ratio(epoch, 'vs_micrograd')})"
                       if epoch["vs_micrograd"] else f"; {epoch['micrograd_note']}")
     report(f"  twinnet {_seconds(epoch['seconds']['twinnet'])}, flat loops {_seconds(epoch['seconds']['flat'])} "
-           f"({epoch['vs_flat']:.2f}x){micrograd_part}")
+           f"({_ratio(epoch, 'vs_flat')}){micrograd_part}")
 
     report("\n4. peak memory of vectorized MNIST training, one epoch (target: <= 1.5x the float32 training set "
            "+ 100 MB)")
@@ -386,9 +644,36 @@ def run(quick=False, data_dir=None, report=print):
         report(f"  peak {memory['peak_bytes'] / 1e6:.0f} MB; the float32 training set is "
                f"{memory['float32_training_set_bytes'] / 1e6:.0f} MB, the budget {memory['budget_bytes'] / 1e6:.0f} MB "
                f"({memory['vs_budget']:.2f} of it)")
+    report("\n5. convolution, conv2d forward + backward, stride 1, padding 1 (targets: vectorized <= 1.2x a flat "
+           "im2col NumPy script, <= 2.0x PyTorch; pure <= 1.5x a flat loop script); each contender in a process of "
+           "its own")
+    results["conv"] = [bench_conv("vectorized", dtype, quick) for dtype in ("float32", "float64")]
+    results["conv"].append(bench_conv("pure", "float64", quick))
+    for conv in results["conv"]:
+        seconds = conv["seconds"]
+        batch, channels, filters, side, kernel = conv["size"]
+        if conv["twin"] == "vectorized":
+            flat_name = "flat im2col NumPy"
+            torch_part = (f", PyTorch {_seconds(seconds['torch'])} ({_ratio(conv, 'vs_torch')})" if conv["vs_torch"]
+                          else f"; {conv['torch_note']}")
+            label = f"vectorized, {conv['dtype']}"
+        else:
+            flat_name, torch_part, label = "flat loops", "", "pure"
+        report(f"  {label}, batch {batch}, {channels} -> {filters} channels, {side}x{side}, {kernel}x{kernel}: "
+               f"twinnet {_seconds(seconds['twinnet'])}, {flat_name} {_seconds(seconds['flat'])} "
+               f"({_ratio(conv, 'vs_flat')}){torch_part}")
+        report(f"    unchecked (conv2d.unchecked, conv2d_backward.unchecked, as a network calls them): "
+               f"{_seconds(seconds['unchecked'])} ({_ratio(conv, 'unchecked_vs_flat')} {flat_name})")
     results["seconds"] = time.perf_counter() - started
     report(f"\nmeasured in {results['seconds']:.0f} s")
     return results
+
+
+def _ratio(result, name):
+    """A ratio with its spread over the rounds: "1.05x (1.01-1.09 over 5 runs)"."""
+    low, high = result["spread"][name]
+    runs = len(next(iter(result["rounds"].values())))
+    return f"{result[name]:.2f}x ({low:.2f}-{high:.2f} over {runs} runs)"
 
 
 def _seconds(value):
