@@ -493,3 +493,72 @@ def np_float(value):
     import numpy
 
     return numpy.float32(value)
+
+
+# ---------------------------------------------------------------- lists of layers and CNNs (issue 11)
+
+TINY_LAYERS = '[{"type": "dense", "units": 8}, {"type": "tanh"}, {"type": "dense", "units": 3}]'
+
+
+def test_layers_train_both_twins_and_the_header_names_them():
+    code, out, err = run("train", "--layers", TINY_LAYERS, "--epochs", "3", "--samples", "20", "--json")
+    assert code == 0, err
+    header = err.splitlines()[0]
+    assert "network 2 -> dense 8, tanh, dense 3 -> classification" in header, header
+    summary = json.loads(out)
+    assert summary["inputs"] == 2 and [layer["type"] for layer in summary["layers"]] == ["dense", "tanh", "dense"]
+    assert list(summary["twins"]) == ["pure", "vectorized"] and summary["epochs"] == 3
+    assert summary["largest_loss_difference"] <= 1e-9
+
+
+def test_layers_from_a_json_file(tmp_path):
+    path = tmp_path / "layers.json"
+    path.write_text(TINY_LAYERS)
+    code, out, err = run("train", "--data", "vertical", "--layers", str(path), "--epochs", "2", "--samples", "10")
+    assert code == 0, err
+    assert "network 2 -> dense 8, tanh, dense 3 -> classification" in out
+
+
+@pytest.mark.parametrize("layers, message", [
+    ('[{"type": "dense"}]', "--layers: create_layers: layers[0] (dense) expected a 'units', got the keys ['type']"),
+    ('[{"type": "dense", "units": 4}, {"type": "conv2d", "filters": 2, "kernel": 3}]',
+     "--layers: create_layers: layers[1] (conv2d) expected images"),
+    ('[{"type": "dense", "units": 5}]', "--layers: the last layer gives 5 outputs, but --data spiral needs 3"),
+    ('[{"type": "dense",', "--layers: expected a JSON list of layers"),
+    ("no-such-layers.json", "--layers no-such-layers.json: expected a JSON list of layers or a .json file"),
+])
+def test_a_malformed_layer_list_is_one_line(layers, message):
+    code, out, err = run("train", "--layers", layers, "--epochs", "1")
+    assert code == 2 and out == ""
+    assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--layers", TINY_LAYERS, "--hidden", "4"], "--layers and --hidden cannot be given together"),
+    (["--layers", TINY_LAYERS, "--activation", "tanh"], "--layers and --activation cannot be given together"),
+    (["--layers", TINY_LAYERS, "--load", "model.json"], "--layers and --load cannot be given together"),
+    (["--model", "cnn"], "--model cnn is for images (--data mnist or fashion-mnist), not --data spiral"),
+    (["--data", "mnist", "--model", "cnn", "--hidden", "32"], "--model cnn and --hidden cannot be given together"),
+])
+def test_layers_refuse_the_flags_that_describe_another_network(argv, message):
+    code, out, err = run("train", *argv)
+    assert code == 2 and len(err.splitlines()) == 1 and message in err, err
+
+
+def test_cnn_in_both_twins_agrees_step_by_step(tiny_mnist, tmp_path):
+    """The pure twin's tiny CNN and the vectorized one, from one seed, on MNIST-style files the test writes."""
+    saved = tmp_path / "cnn.json"
+    code, out, err = run("train", "--data", "mnist", "--data-dir", str(tiny_mnist), "--model", "cnn", "--twin", "both",
+                         "--epochs", "1", "--train-limit", "100", "--test-limit", "50", "--save", str(saved), "--json")
+    assert code == 0, err
+    assert "network 1x28x28 -> conv2d 4 3x3, relu, max_pool2d 2, flatten, dense 10 -> classification" in err
+    summary = json.loads(out)
+    assert summary["inputs"] == [1, 28, 28] and summary["samples"] == 100 and summary["dtype"] == "float64"
+    assert summary["twins"]["pure"]["epochs"] == summary["twins"]["vectorized"]["epochs"] == 1
+    assert summary["largest_loss_difference"] < 1e-9
+    assert summary["twins"]["pure"]["test_accuracy"] == summary["twins"]["vectorized"]["test_accuracy"]
+    # The saved CNN loads again, and --model cnn may repeat what the file holds.
+    code, out, err = run("train", "--data", "mnist", "--data-dir", str(tiny_mnist), "--model", "cnn", "--load",
+                         str(saved), "--epochs", "0", "--test-limit", "50", "--train-limit", "100")
+    assert code == 0, err
+    assert f"conv2d 4 3x3, relu, max_pool2d 2, flatten, dense 10 -> classification, loaded from {saved}" in out

@@ -57,6 +57,29 @@ REAL_DATA = ("mnist", "fashion-mnist")
 PURE_SUBSET = {"train_limit": 2000, "test_limit": 1000, "hidden": [32], "lr": 0.002, "epochs": 8, "batch_size": 32,
                "dropout": 0.0}
 
+# --model cnn: a small convolutional network for the images, trained in the vectorized twin
+# (float32, Adam at lr 0.001, mini-batches of 64). One epoch of 60,000 images takes about 75 s on
+# 2 cores (measured on the first 2,000: 2.5 s), so 6 epochs of MNIST fit in 10 minutes.
+DEFAULT_CNN = [
+    {"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "max_pool2d", "size": 2},
+    {"type": "conv2d", "filters": 32, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "max_pool2d", "size": 2},
+    {"type": "flatten"}, {"type": "dense", "units": 64}, {"type": "relu"}, {"type": "dense", "units": 10},
+]
+CNN_DEFAULTS = {
+    "mnist": {"layers": DEFAULT_CNN, "lr": 0.001, "epochs": 6, "batch_size": 64, "dropout": 0.0},
+    "fashion-mnist": {"layers": DEFAULT_CNN, "lr": 0.001, "epochs": 8, "batch_size": 64, "dropout": 0.0},
+}
+# When the pure twin trains a CNN (--model cnn, or --layers that take images): a subset and a tiny
+# CNN its loops train in under a minute (conv2d 4 3x3, relu, max_pool2d 2, flatten, dense 10 on
+# 300 images: about 6 s an epoch on 2 cores).
+PURE_CNN = [{"type": "conv2d", "filters": 4, "kernel": 3}, {"type": "relu"}, {"type": "max_pool2d", "size": 2},
+            {"type": "flatten"}, {"type": "dense", "units": 10}]
+PURE_CNN_SUBSET = {"train_limit": 300, "test_limit": 150, "layers": PURE_CNN, "lr": 0.002, "epochs": 5,
+                   "batch_size": 20, "dropout": 0.0}
+IMAGE_SIDES = [1, 28, 28]  # one MNIST or Fashion-MNIST image, as a convolutional network takes it
+# The layer types that take images: a --layers list that starts with one of them gets images on real data.
+IMAGE_LAYER_TYPES = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")
+
 
 def as_vectorized_model(model, dtype="float64"):
     """A model (from either twin) with its parameters as arrays of ``dtype``."""
@@ -96,6 +119,22 @@ def load_data(name, twin_names, samples=None, classes=None, seed=0, data_dir=Non
     n_outputs = targets.shape[1] if name == "sine" else classes
     return Data({"vectorized": (inputs, targets), "pure": (to_pure(inputs), to_pure(targets))}, None,
                 inputs.shape[1], n_outputs)
+
+
+def as_images(data, sides):
+    """The data with each sample's features as an image [channels, height, width] (what a CNN takes)."""
+    channels, height, width = sides
+
+    def reshaped(name, inputs):
+        if name == "vectorized":
+            return inputs.reshape(len(inputs), channels, height, width)
+        return [[[row[(c * height + r) * width:(c * height + r + 1) * width] for r in range(height)]
+                 for c in range(channels)] for row in inputs]
+
+    def split(twins):
+        return {name: (reshaped(name, inputs), targets) for name, (inputs, targets) in twins.items()}
+
+    return Data(split(data.train), split(data.test) if data.test else None, data.n_inputs, data.n_outputs)
 
 
 @dataclass
@@ -163,6 +202,7 @@ class SideBySide:
     seed: int
     largest_difference: float = 0.0
     largest_relative_difference: float = 0.0
+    evaluation_batch: int = 2_000
 
     @classmethod
     def start(cls, model, twin_names, data, optimizer, hyperparameters, batch_size, seed, dtype="float64"):
@@ -215,10 +255,10 @@ class SideBySide:
         """Evaluate every twin's model on the training data (and test data, if any), without dropout."""
         for run in self.twins.values():
             network = TWINS[run.name].network
-            # In batches, so that 60,000 images need the activations of 2,000 at a time.
-            run.final = network.evaluate(run.model, *self.data.train[run.name], batch_size=2_000)
+            # In batches, so that 60,000 images need the activations of 2,000 (a CNN's: 500) at a time.
+            run.final = network.evaluate(run.model, *self.data.train[run.name], batch_size=self.evaluation_batch)
             if self.data.test:
-                run.test = network.evaluate(run.model, *self.data.test[run.name], batch_size=2_000)
+                run.test = network.evaluate(run.model, *self.data.test[run.name], batch_size=self.evaluation_batch)
         return self
 
     def summary(self):
@@ -251,9 +291,16 @@ def _settings(args):
     real = args.data in REAL_DATA
     twin = args.twin or ("vectorized" if real else "both")
     names = ["pure", "vectorized"] if twin == "both" else [twin]
+    layer_list = _layer_flags(args)
+    images = args.model == "cnn" or bool(layer_list and isinstance(layer_list[0], dict)
+                                          and layer_list[0].get("type") in IMAGE_LAYER_TYPES)
     defaults = dict(DATA_DEFAULTS[args.data])
+    if args.model == "cnn":
+        defaults.update(CNN_DEFAULTS[args.data])
     if real and "pure" in names:
-        defaults.update(PURE_SUBSET)
+        defaults.update(PURE_CNN_SUBSET if images else PURE_SUBSET)
+    if layer_list is not None:
+        defaults["layers"] = layer_list
     for flag, applies in (("samples", not real), ("classes", args.data in ("spiral", "vertical")),
                           ("train_limit", real), ("test_limit", real), ("data_dir", real)):
         if getattr(args, flag) is not None and not applies:
@@ -278,8 +325,43 @@ def _settings(args):
         "train_limit": args.train_limit or defaults.get("train_limit"),
         "test_limit": args.test_limit or defaults.get("test_limit"),
         "every": args.every or (1 if real else max(1, epochs // 10)),
+        "layers": defaults.get("layers"), "images": images and real,
         **architecture,
     }
+
+
+def _layer_flags(args):
+    """The layer list of --layers (None without it), refused in one line if it cannot be read or
+    another flag describes the network too. Checked against the data only when the model is made."""
+    if args.model == "cnn" and args.data not in REAL_DATA:
+        raise UsageError(f"--model cnn is for images (--data mnist or fashion-mnist), not --data {args.data}: "
+                         "give --layers to train a list of layers on it")
+    given = [flag for flag in ("hidden", "activation", "dropout") if getattr(args, flag) is not None]
+    if args.layers is None:
+        if args.model == "cnn" and given:
+            raise UsageError(f"--model cnn and --{given[0]} cannot be given together: the CNN is a list of layers "
+                             "(--layers describes another one)")
+        return None
+    if given:
+        raise UsageError(f"--layers and --{given[0]} cannot be given together: the layer list gives the whole "
+                         "network (put its activations and dropout layers in the list)")
+    if args.model is not None:
+        raise UsageError(f"--layers and --model {args.model} cannot be given together: the layer list is the model")
+    if args.load:
+        raise UsageError("--layers and --load cannot be given together: the file gives the network")
+    text = args.layers
+    if not text.lstrip().startswith(("[", "{")):
+        try:
+            text = pathlib.Path(args.layers).read_text()
+        except OSError as error:
+            raise UsageError(f"--layers {args.layers}: expected a JSON list of layers or a .json file holding "
+                             f"one, but cannot read that file: {error.strerror or error}") from None
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"--layers: expected a JSON list of layers such as "
+                         f"'[{{\"type\": \"dense\", \"units\": 3}}]', got text that is not JSON ({error})") from None
+    return value
 
 
 def check_outputs(args):
@@ -324,38 +406,111 @@ def read_model(args, settings):
 def _conflicts(args, model):
     """What the architecture flags given ask for that differs from the loaded model, in words."""
     conflicts = []
-    if args.hidden is not None and list(args.hidden) != list(model["sizes"][1:-1]):
-        conflicts.append(f"--hidden {' '.join(map(str, args.hidden))} (the file has "
-                         f"{' '.join(map(str, model['sizes'][1:-1])) or 'none'})")
-    for flag in ("activation", "dropout", "l1", "l2"):
+    if "layers" in model:  # a list of layers: no flag but --model cnn describes one
+        for flag in ("hidden", "activation", "dropout"):
+            if getattr(args, flag) is not None:
+                conflicts.append(f"--{flag} (the file has a list of layers)")
+        if args.model == "mlp":
+            conflicts.append("--model mlp (the file has a list of layers)")
+    else:
+        if args.hidden is not None and list(args.hidden) != list(model["sizes"][1:-1]):
+            conflicts.append(f"--hidden {' '.join(map(str, args.hidden))} (the file has "
+                             f"{' '.join(map(str, model['sizes'][1:-1])) or 'none'})")
+        for flag in ("activation", "dropout"):
+            given = getattr(args, flag)
+            if given is not None and given != model[flag]:
+                conflicts.append(f"--{flag} {given:g} (the file has {model[flag]:g})" if flag != "activation"
+                                 else f"--activation {given} (the file has {model['activation']})")
+        if args.model == "cnn":
+            conflicts.append(f"--model cnn (the file has the multilayer perceptron {_shape(model)})")
+    for flag in ("l1", "l2"):
         given = getattr(args, flag)
         if given is not None and given != model[flag]:
-            conflicts.append(f"--{flag} {given:g} (the file has {model[flag]:g})" if flag != "activation"
-                             else f"--activation {given} (the file has {model['activation']})")
+            conflicts.append(f"--{flag} {given:g} (the file has {model[flag]:g})")
     if args.init is not None:
         conflicts.append(f"--init {args.init} draws new weights (the file's weights are loaded)")
     return conflicts
 
 
 def _architecture(model):
+    if "layers" in model:
+        return f"{_shape(model)}, l1 {model['l1']:g}, l2 {model['l2']:g}"
     return (f"{_shape(model)} {model['activation']}, dropout {model['dropout']:g}, l1 {model['l1']:g}, "
             f"l2 {model['l2']:g}")
 
 
-def _initial_model(args, settings, n_inputs, n_outputs, loaded=None):
+def _input_shape(settings, data):
+    """One sample as the model takes it: [1, 28, 28] images for a CNN on real data, else the features."""
+    return list(IMAGE_SIDES) if settings["images"] else data.n_inputs
+
+
+def _initial_model(args, settings, n_inputs, n_outputs, loaded=None, input_shape=None):
     network = TWINS["vectorized"].network
+    if loaded is None and settings["layers"] is not None:
+        try:
+            model = network.create_layers(n_inputs if input_shape is None else input_shape, settings["layers"],
+                                          settings["task"], args.seed, settings["init"], settings["l1"],
+                                          settings["l2"])
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"--layers: {' '.join(str(error).split())}") from None
+        if _outputs(model) != n_outputs:
+            raise UsageError(f"--layers: the last layer gives {_outputs(model)} outputs, but --data {args.data} "
+                             f"needs {n_outputs} (end the list with {{\"type\": \"dense\", \"units\": {n_outputs}}})")
+        return model
     if loaded is None:
         sizes = [n_inputs, *settings["hidden"], n_outputs]
         return network.create(sizes, settings["activation"], settings["task"], args.seed, settings["init"],
                               settings["dropout"], settings["l1"], settings["l2"])
-    if loaded["sizes"][0] != n_inputs or loaded["sizes"][-1] != n_outputs:
+    if _n_inputs(loaded) != n_inputs or _outputs(loaded) != n_outputs:
         raise UsageError(f"--load {args.load}: the saved {_shape(loaded)} {loaded['task']} network does not fit "
                          f"--data {args.data} ({n_inputs} inputs, {n_outputs} outputs, {settings['task']})")
     return loaded
 
 
+def _n_inputs(model):
+    """The features of one sample (a channels x height x width image counts its values)."""
+    inputs = model["inputs"] if "layers" in model else model["sizes"][0]
+    return math.prod(inputs) if isinstance(inputs, list) else inputs
+
+
+def _outputs(model):
+    """The outputs of the model's last layer."""
+    if "layers" not in model:
+        return model["sizes"][-1]
+    return next(layer["units"] for layer in reversed(model["layers"]) if layer["type"] == "dense")
+
+
+def _takes_images(model):
+    return "layers" in model and isinstance(model["inputs"], list)
+
+
+def _side(value, joiner="x"):
+    return joiner.join(map(str, value)) if isinstance(value, list) else f"{value}"
+
+
+def _layer_words(layer):
+    """One layer in a few words: "conv2d 16 3x3 pad 1", "max_pool2d 2", "dense 64", "relu"."""
+    kind = layer["type"]
+    if kind == "dense":
+        return f"dense {layer['units']}"
+    if kind == "dropout":
+        return f"dropout {layer['rate']:g}"
+    if kind == "conv2d":
+        kernel = layer["kernel"] if isinstance(layer["kernel"], list) else [layer["kernel"]] * 2
+        stride = "" if layer["stride"] in (1, [1, 1]) else f" stride {_side(layer['stride'])}"
+        padding = "" if layer["padding"] in (0, [0, 0]) else f" pad {_side(layer['padding'])}"
+        return f"conv2d {layer['filters']} {_side(kernel)}{stride}{padding}"
+    if kind in ("max_pool2d", "avg_pool2d"):
+        stride = "" if layer["stride"] == layer["size"] else f" stride {_side(layer['stride'])}"
+        return f"{kind} {_side(layer['size'])}{stride}"
+    return kind
+
+
 def _shape(model):
-    return "-".join(str(size) for size in model["sizes"])
+    """A multilayer perceptron's sizes, 784-512-256-10; or a list of layers, after its input shape."""
+    if "layers" not in model:
+        return "-".join(str(size) for size in model["sizes"])
+    return f"{_side(model['inputs'])} -> " + ", ".join(_layer_words(layer) for layer in model["layers"])
 
 
 class Report:
@@ -440,10 +595,11 @@ def _describe_run(args, settings, data, model):
     else:
         samples = f"{n_train} samples"
     # The model's own values, not the flags': with --load they are the file's.
-    dropout = f", dropout {model['dropout']:g}" if model["dropout"] else ""
+    dropout = f", dropout {model['dropout']:g}" if model.get("dropout") else ""
     penalties = "".join(f", {name} {model[name]:g}" for name in ("l1", "l2") if model[name])
     loaded = f", loaded from {args.load}" if args.load else ""
-    return (f"twinnet train: {args.data} data ({samples}), network {_shape(model)} {model['activation']} -> "
+    network = _shape(model) if "layers" in model else f"{_shape(model)} {model['activation']}"
+    return (f"twinnet train: {args.data} data ({samples}), network {network} -> "
             f"{model['task']}{loaded}, {args.optimizer} ({hyperparameters}), {settings['epochs']} epochs, {batches}"
             f"{dropout}{penalties}, seed {args.seed}, twins: {' and '.join(settings['names'])}")
 
@@ -472,9 +628,15 @@ def command(args):
     names = settings["names"]
     data = load_data(args.data, names, settings["samples"], settings["classes"], args.seed, args.data_dir,
                      settings["train_limit"], settings["test_limit"], settings["dtype"])
-    model = _initial_model(args, settings, data.n_inputs, data.n_outputs, loaded)
+    model = _initial_model(args, settings, data.n_inputs, data.n_outputs, loaded, _input_shape(settings, data))
+    if _takes_images(model):
+        if args.plot:
+            raise UsageError("--plot does not draw a convolutional network yet: leave out --plot")
+        data = as_images(data, model["inputs"])
     side_by_side = SideBySide.start(model, names, data, args.optimizer, settings["hyperparameters"],
                                     settings["batch_size"], args.seed, settings["dtype"])
+    if _takes_images(model):
+        side_by_side.evaluation_batch = 500  # a CNN's activations of 2,000 images at once take a gigabyte
 
     report = Report(sys.stderr if args.json else sys.stdout, names)
     epochs, every = settings["epochs"], settings["every"]
@@ -519,7 +681,9 @@ def command(args):
     if args.json:
         summary = side_by_side.summary()
         first = next(iter(diverged.values()), None)
-        summary.update({"data": args.data, "samples": len(data.train[names[0]][0]), "sizes": model["sizes"],
+        network = {"inputs": model["inputs"], "layers": model["layers"]} if "layers" in model else \
+            {"sizes": model["sizes"]}
+        summary.update({"data": args.data, "samples": len(data.train[names[0]][0]), **network,
                         "epochs": epochs_done, "dtype": settings["dtype"], "interrupted": interrupted,
                         "diverged": None if first is None else {**first.as_json(), "twins": list(diverged)}})
         print(strict_json(summary))
