@@ -3,9 +3,13 @@
 One figure: the twins' loss curves on the left; then, for each twin, its
 decision regions over the 2-D data (spiral, vertical), its fitted curve over
 the targets (sine), or a grid of test images with predicted and true labels,
-mistakes in red (mnist, fashion-mnist). Written to a temporary file and renamed, so an interrupted
-run never leaves half a file; the format follows the extension (PNG, JPEG, PDF or SVG), so the
-bytes are what the name says. A run that diverged is drawn up to its last finite epoch.
+mistakes in red (mnist, fashion-mnist). A model whose layers include a conv2d
+adds a row below: its first conv2d layer's filters, and one test image's feature
+maps after that layer and the activation after it (cnn_panels; cnn_figure draws
+them alone). Written to a temporary file and renamed, so an interrupted run
+never leaves half a file; the format follows the extension (PNG, JPEG, PDF or
+SVG), so the bytes are what the name says. A run that diverged is drawn up to
+its last finite epoch.
 """
 
 import pathlib
@@ -42,16 +46,16 @@ def _fitted_curve(axes, run, inputs, targets):
 
 
 def _test_images(axes_grid, run, inputs, labels, class_names):
-    """The first test images, then the first mistakes among the rest: each with its predicted label."""
+    """The first test images, then the first mistakes among the rest: each with its predicted label.
+    Returns the predicted class of every test image."""
     network = TWINS[run.name].network
     points = to_pure(inputs) if run.name == "pure" else inputs
     predicted = np.argmax(np.asarray(network.predict(run.model, points)), axis=1)
     first = 3 * len(axes_grid) // 4
     mistakes = [i for i in np.flatnonzero(predicted != labels) if i >= first]
-    chosen = (list(range(first)) + mistakes)[:len(axes_grid)]
-    side = int(round(np.sqrt(inputs.shape[1])))
+    chosen = (list(range(min(first, len(inputs)))) + mistakes)[:len(axes_grid)]  # fewer images: fewer panels
     for axes, i in zip(axes_grid, chosen):
-        axes.imshow(np.asarray(inputs[i]).reshape(side, side), cmap="gray_r")
+        axes.imshow(_picture(inputs[i]), cmap="gray_r")
         axes.set_xticks([])
         axes.set_yticks([])
         wrong = predicted[i] != labels[i]
@@ -60,6 +64,169 @@ def _test_images(axes_grid, run, inputs, labels, class_names):
         for spine in axes.spines.values():
             spine.set_color("red" if wrong else "lightgray")
             spine.set_linewidth(2 if wrong else 1)
+    return predicted
+
+
+def _picture(sample):
+    """One sample as a 2-D picture: its 784 features, or its image (1, 28, 28), as 28 x 28."""
+    sample = np.asarray(sample, dtype=float)
+    if sample.ndim == 3:
+        return sample[0]
+    side = int(round(np.sqrt(sample.size)))
+    return sample.reshape(side, side)
+
+
+# ---------------------------------------------------------------- a CNN's first layer
+# What a learner wants to see of a convolutional network: what its first conv2d layer looks for (its
+# filters, one small picture each, blue below 0 and red above on one scale for all), and what it
+# finds in one image (that image's feature maps after the layer, and the activation after it).
+PARAMETER_LAYERS = ("dense", "conv2d")  # the layers with weights{k} and biases{k}, k counted in this order
+ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
+
+
+def first_conv2d(model):
+    """(index in the model's layers, the layer, k of its "weights{k}"), or None for a model without conv2d."""
+    k = 0
+    for index, layer in enumerate(model.get("layers", [])):
+        if layer["type"] == "conv2d":
+            return index, layer, k
+        k += layer["type"] in PARAMETER_LAYERS
+    return None
+
+
+def _kernel(layer):
+    kernel = layer["kernel"]
+    return tuple(kernel) if isinstance(kernel, (list, tuple)) else (kernel, kernel)
+
+
+def _filters(model):
+    """The first conv2d layer's filters, (filters, channels, kernel_height, kernel_width), and its layer."""
+    _, layer, k = first_conv2d(model)
+    weights = np.asarray(model["params"][f"weights{k}"], dtype=float)  # (filters, channels * kh * kw)
+    kernel = _kernel(layer)
+    return weights.reshape(len(weights), -1, *kernel), layer
+
+
+def feature_maps(model, image):
+    """One image's feature maps after the first conv2d layer and the activations right after it.
+
+    model: a model with a conv2d layer, of either twin    image: (channels, height, width)
+    ->    (maps: (filters, out_height, out_width), the layers they come after: "conv2d, relu")
+    """
+    from vectorized import network
+
+    index, _, _ = first_conv2d(model)
+    model = {**model, "params": {name: np.asarray(value, dtype=float) for name, value in model["params"].items()}}
+    layer_list = model["layers"]
+    last = index
+    while last + 1 < len(layer_list) and layer_list[last + 1]["type"] in ACTIVATIONS:
+        last += 1
+    inputs = np.asarray(image, dtype=float)[np.newaxis]
+    _, cache = network.forward(model, inputs, [None] * len(layer_list))
+    return cache[last]["outputs"][0], ", ".join(layer["type"] for layer in layer_list[index:last + 1])
+
+
+def _grid_shape(n):
+    """Rows and columns for n small pictures: the most even exact split (16: 4 x 4, 8: 2 x 4), unless it is
+    thinner than 1 row to 3 columns, then nearly square."""
+    rows = max(r for r in range(1, int(np.sqrt(n)) + 1) if n % r == 0)
+    if n // rows > 3 * rows:
+        rows = int(np.ceil(np.sqrt(n / 2)))
+    return rows, int(np.ceil(n / rows))
+
+
+def _small_pictures(figure, spec, pictures, cmap, low, high, title):
+    """A grid of pictures in the region spec of figure, on one colour scale, with a colour bar at the right."""
+    rows, columns = _grid_shape(len(pictures))
+    grid = spec.subgridspec(rows, columns + 1, width_ratios=[1] * columns + [0.25], wspace=0.1, hspace=0.3)
+    for i in range(rows * columns):
+        axes = figure.add_subplot(grid[i // columns, i % columns])
+        axes.set_xticks([])
+        axes.set_yticks([])
+        if i >= len(pictures):
+            axes.axis("off")
+            continue
+        shown = axes.imshow(pictures[i], cmap=cmap, vmin=low, vmax=high, interpolation="nearest")
+        axes.set_title(str(i), fontsize=7, pad=2)  # filter i makes feature map i
+        for spine in axes.spines.values():
+            spine.set_color("lightgray")
+    bar = figure.add_subplot(grid[:, columns])
+    figure.colorbar(shown, cax=bar)
+    bar.tick_params(labelsize=7)
+    title_axes = figure.add_subplot(spec)
+    title_axes.axis("off")
+    title_axes.set_title(title, fontsize=10, pad=14)  # above the pictures' numbers
+
+
+def _side_by_side(filters):
+    """Each filter as one picture: its channels side by side, a blank column between them."""
+    filters = np.asarray(filters, dtype=float)
+    n, channels, height, width = filters.shape
+    gap = np.full((n, height, 1), np.nan)
+    pieces = []
+    for c in range(channels):
+        pieces += [gap] * (c > 0) + [filters[:, c]]
+    return np.concatenate(pieces, axis=2)
+
+
+def cnn_panels(figure, spec, model, images, labels, predictions, class_names=None, index=0):
+    """Draw, in the region spec of figure, a CNN's first conv2d layer: the image, its filters, its feature maps.
+
+    figure: a matplotlib figure    spec: a SubplotSpec of it (a gridspec's cell or cells)
+    model: a model with a conv2d layer (create_layers), of either twin
+    images: test images (n_samples, channels, height, width)    labels, predictions: (n_samples,) class indices
+    class_names: a name per class, or None for the digits    index: which test image is shown
+    """
+    images = np.asarray(images, dtype=float)
+    label, predicted = int(labels[index]), int(predictions[index])
+    names = class_names or [str(c) for c in range(max(label, predicted) + 1)]
+    filters, layer = _filters(model)
+    maps, after = feature_maps(model, images[index])
+    left, middle, right = spec.subgridspec(1, 3, width_ratios=[1, 3, 3], wspace=0.12)
+
+    image_axes = figure.add_subplot(left)
+    image_axes.imshow(_picture(images[index]), cmap="gray_r")
+    image_axes.set_xticks([])
+    image_axes.set_yticks([])
+    wrong = predicted != label
+    image_axes.set_title(f"test image {index}\n(mistaken)" if wrong else f"test image {index}", fontsize=10,
+                         color="red" if wrong else "black")
+    for spine in image_axes.spines.values():
+        spine.set_color("red" if wrong else "lightgray")
+        spine.set_linewidth(2 if wrong else 1)
+
+    height, width = filters.shape[2:]
+    channels = "" if filters.shape[1] == 1 else f", {filters.shape[1]} channels side by side"
+    largest = float(np.nanmax(np.abs(filters))) or 1.0  # one scale, centred on 0: white is 0
+    _small_pictures(figure, middle, _side_by_side(filters), "RdBu_r", -largest, largest,
+                    f"the first layer's {len(filters)} filters ({height}x{width}{channels})\n"
+                    "red: weight > 0, blue: < 0")
+
+    if np.all(maps >= 0):
+        low, high, cmap = 0.0, float(maps.max()) or 1.0, "gray_r"
+    else:
+        high = float(np.abs(maps).max()) or 1.0
+        low, cmap = -high, "RdBu_r"
+    _small_pictures(figure, right, maps, cmap, low, high,
+                    f"test image {index}, label {names[label]}, predicted {names[predicted]}:\n"
+                    f"its {len(maps)} feature maps after {after} ({maps.shape[1]}x{maps.shape[2]})")
+
+
+def cnn_figure(path, model, images, labels, predictions, class_names=None, index=0):
+    """Draw a CNN's first conv2d layer into ``path`` (format from its extension): one test image, the layer's
+    filters, and the image's feature maps after it. Arguments as for cnn_panels."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from matplotlib import pyplot
+
+        figure = pyplot.figure(figsize=(15, 4.5))
+        cnn_panels(figure, figure.add_gridspec(1, 1)[0], model, images, labels, predictions, class_names, index)
+        figure.subplots_adjust(left=0.02, right=0.97, top=0.82, bottom=0.04)
+        _save_atomically(figure, path)
+        pyplot.close(figure)
 
 
 def training_figure(path, side_by_side, data_name):
@@ -91,20 +258,31 @@ def _draw(path, side_by_side, data_name):
                 _fitted_curve(panel, run, inputs, targets)
             else:
                 _decision_regions(panel, run, inputs, targets)
-    figure.tight_layout()
+    if first_conv2d(runs[-1].model) is None:  # a CNN's figure is laid out by _image_figure
+        figure.tight_layout()
     _save_atomically(figure, path)
     pyplot.close(figure)
 
 
 def _image_figure(pyplot, side_by_side, data_name, runs):
-    """Loss curves, then 4 x 8 test images as the last twin predicts them."""
-    figure = pyplot.figure(figsize=(15, 5))
-    grid = figure.add_gridspec(4, 12)
-    _loss_curves(figure.add_subplot(grid[:, :4]), runs)
+    """Loss curves, then 4 x 8 test images as the last twin predicts them; for a CNN, a row of its
+    first layer below (cnn_panels)."""
     run = runs[-1]
+    convolutional = first_conv2d(run.model) is not None
+    figure = pyplot.figure(figsize=(15, 9.5 if convolutional else 5))
+    if convolutional:  # laid out here: tight_layout does not see into the grids within grids of cnn_panels
+        rows = figure.add_gridspec(2, 1, height_ratios=[5, 4.5], hspace=0.28, left=0.07, right=0.96, top=0.93,
+                                   bottom=0.02)
+        grid = rows[0].subgridspec(4, 12, hspace=0.5, wspace=0.4)
+    else:
+        grid = figure.add_gridspec(4, 12)
+    _loss_curves(figure.add_subplot(grid[:, :4]), runs)
     inputs, labels = side_by_side.data.test[run.name]
+    inputs, labels = np.asarray(inputs), np.asarray(labels)
     image_axes = [figure.add_subplot(grid[row, 4 + column]) for row in range(4) for column in range(8)]
-    _test_images(image_axes, run, np.asarray(inputs), np.asarray(labels), DATASETS[data_name].classes)
+    predicted = _test_images(image_axes, run, inputs, labels, DATASETS[data_name].classes)
+    if convolutional:
+        cnn_panels(figure, rows[1], run.model, inputs, labels, predicted, DATASETS[data_name].classes)
     figure.suptitle(f"{run.name} twin: test accuracy {run.test['accuracy']:.4f}; mistakes in red", fontsize=10)
     return figure
 

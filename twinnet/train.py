@@ -630,8 +630,6 @@ def command(args):
                      settings["train_limit"], settings["test_limit"], settings["dtype"])
     model = _initial_model(args, settings, data.n_inputs, data.n_outputs, loaded, _input_shape(settings, data))
     if _takes_images(model):
-        if args.plot:
-            raise UsageError("--plot does not draw a convolutional network yet: leave out --plot")
         data = as_images(data, model["inputs"])
     side_by_side = SideBySide.start(model, names, data, args.optimizer, settings["hyperparameters"],
                                     settings["batch_size"], args.seed, settings["dtype"])
