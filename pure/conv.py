@@ -23,6 +23,11 @@ def _pair(value):
     return (value, value) if isinstance(value, numbers.Integral) else tuple(value)
 
 
+def _pool_window(size, stride):
+    """A pool's (window, stride) as pairs: the stride is the window's size when None."""
+    return _pair(size), _pair(size if stride is None else stride)
+
+
 def _output_size(size, kernel, stride, padding):
     """How many positions a window of ``kernel`` values fits at, along a side of ``size`` values."""
     return (size + 2 * padding - kernel) // stride + 1
@@ -144,8 +149,7 @@ def max_pool2d(inputs, size=2, stride=None):
 
         outputs[n][c][i][j] = max over di, dj of inputs[n][c][i * stride + di][j * stride + dj]
     """
-    size = _pair(size)
-    stride_height, stride_width = _pair(size if stride is None else stride)
+    size, (stride_height, stride_width) = _pool_window(size, stride)
     out_height = _output_size(len(inputs[0][0]), size[0], stride_height, 0)
     out_width = _output_size(len(inputs[0][0][0]), size[1], stride_width, 0)
     return [[[[max(_window(channel, i * stride_height, j * stride_width, size)) for j in range(out_width)]
@@ -167,8 +171,7 @@ def max_pool2d_backward(dvalues, inputs, size=2, stride=None):
     A tie sends the gradient to the first maximum of the window, row by row
     (PyTorch's rule); windows that overlap (stride < size) add up (+=, not =).
     """
-    size = _pair(size)
-    stride_height, stride_width = _pair(size if stride is None else stride)
+    size, (stride_height, stride_width) = _pool_window(size, stride)
     dinputs = _zeros_like(inputs)
     for image, dimage, image_dvalues in zip(inputs, dinputs, dvalues):         # each sample
         for channel, dchannel, channel_dvalues in zip(image, dimage, image_dvalues):   # each channel
@@ -193,8 +196,7 @@ def avg_pool2d(inputs, size=2, stride=None):
 
         outputs[n][c][i][j] = mean over di, dj of inputs[n][c][i * stride + di][j * stride + dj]
     """
-    size = _pair(size)
-    stride_height, stride_width = _pair(size if stride is None else stride)
+    size, (stride_height, stride_width) = _pool_window(size, stride)
     out_height = _output_size(len(inputs[0][0]), size[0], stride_height, 0)
     out_width = _output_size(len(inputs[0][0][0]), size[1], stride_width, 0)
     return [[[[sum(_window(channel, i * stride_height, j * stride_width, size)) / (size[0] * size[1])
@@ -215,8 +217,7 @@ def avg_pool2d_backward(dvalues, inputs, size=2, stride=None):
 
     Windows that overlap (stride < size) add up.
     """
-    size = _pair(size)
-    stride_height, stride_width = _pair(size if stride is None else stride)
+    size, (stride_height, stride_width) = _pool_window(size, stride)
     dinputs = _zeros_like(inputs)
     for dimage, image_dvalues in zip(dinputs, dvalues):                      # each sample
         for dchannel, channel_dvalues in zip(dimage, image_dvalues):          # each channel

@@ -25,6 +25,11 @@ def _pair(value):
     return (value, value) if isinstance(value, numbers.Integral) else tuple(value)
 
 
+def _pool_window(size, stride):
+    """A pool's (window, stride) as pairs: the stride is the window's size when None."""
+    return _pair(size), _pair(size if stride is None else stride)
+
+
 def _output_size(size, kernel, stride, padding):
     """How many positions a window of ``kernel`` values fits at, along a side of ``size`` values."""
     return (size + 2 * padding - kernel) // stride + 1
@@ -143,8 +148,7 @@ def max_pool2d(inputs, size=2, stride=None):
 
         outputs[n][c][i][j] = max over di, dj of inputs[n][c][i * stride + di][j * stride + dj]
     """
-    size = _pair(size)
-    stride = _pair(size if stride is None else stride)
+    size, stride = _pool_window(size, stride)
     return _windows(inputs, size, stride).max(axis=(4, 5))
 
 
@@ -163,8 +167,7 @@ def max_pool2d_backward(dvalues, inputs, size=2, stride=None):
     A tie sends the gradient to the first maximum of the window, row by row
     (PyTorch's rule); windows that overlap (stride < size) add up (+=, not =).
     """
-    size = _pair(size)
-    stride = _pair(size if stride is None else stride)
+    size, stride = _pool_window(size, stride)
     windows = _windows(inputs, size, stride)
     flat = windows.reshape(windows.shape[:4] + (-1,))
     first = flat.argmax(axis=-1)                      # the first maximum, row by row
@@ -184,8 +187,7 @@ def avg_pool2d(inputs, size=2, stride=None):
 
         outputs[n][c][i][j] = mean over di, dj of inputs[n][c][i * stride + di][j * stride + dj]
     """
-    size = _pair(size)
-    stride = _pair(size if stride is None else stride)
+    size, stride = _pool_window(size, stride)
     return _windows(inputs, size, stride).mean(axis=(4, 5))
 
 
@@ -203,8 +205,7 @@ def avg_pool2d_backward(dvalues, inputs, size=2, stride=None):
 
     Windows that overlap (stride < size) add up.
     """
-    size = _pair(size)
-    stride = _pair(size if stride is None else stride)
+    size, stride = _pool_window(size, stride)
     share = dvalues / (size[0] * size[1])
     dwindows = np.broadcast_to(share[..., None, None], share.shape + size)
     return _col2im(dwindows, inputs.shape, stride)
