@@ -458,14 +458,15 @@ def flat_numpy_conv(inputs, weights, biases, dvalues, padding):
     out_height, out_width = height + 2 * padding - kernel_height + 1, width + 2 * padding - kernel_width + 1
     padded = np.pad(inputs, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     windows = np.lib.stride_tricks.sliding_window_view(padded, (kernel_height, kernel_width), axis=(2, 3))
-    columns = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n_samples * out_height * out_width, -1)
+    columns = windows.transpose(1, 4, 5, 0, 2, 3).reshape(channels * kernel_height * kernel_width, -1)
     kernels = weights.reshape(n_filters, -1)
-    outputs = (columns @ kernels.T + biases).reshape(n_samples, out_height, out_width, n_filters).transpose(0, 3, 1, 2)
-    dout = dvalues.transpose(0, 2, 3, 1).reshape(-1, n_filters)
-    dweights = (dout.T @ columns).reshape(weights.shape)
+    outputs = (kernels @ columns + biases[:, None]).reshape(n_filters, n_samples, out_height, out_width)
+    outputs = outputs.transpose(1, 0, 2, 3)
+    dout = dvalues.transpose(1, 0, 2, 3).reshape(n_filters, -1)
+    dweights = (dout @ columns.T).reshape(weights.shape)
     dbiases = dvalues.sum(axis=(0, 2, 3))
-    dwindows = (dout @ kernels).reshape(n_samples, out_height, out_width, channels, kernel_height, kernel_width)
-    dwindows = dwindows.transpose(0, 3, 1, 2, 4, 5)
+    dwindows = (kernels.T @ dout).reshape(channels, kernel_height, kernel_width, n_samples, out_height, out_width)
+    dwindows = dwindows.transpose(3, 0, 4, 5, 1, 2)
     dpadded = np.zeros(padded.shape, dtype=dwindows.dtype)
     for di in range(kernel_height):
         for dj in range(kernel_width):

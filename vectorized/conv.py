@@ -55,11 +55,11 @@ def _windows(images, size, stride):
 
 
 def _im2col(padded, size, stride):
-    """The columns of a convolution: a row per output position (n_samples * out_height * out_width),
-    holding its window's values channel by channel, row by row (channels * kernel_height * kernel_width)."""
+    """The columns of a convolution: a column per output position (n_samples * out_height * out_width),
+    holding its window's values channel by channel, row by row (channels * kernel_height * kernel_width rows)."""
     windows = _windows(padded, size, stride)
     n_samples, channels, out_height, out_width, height, width = windows.shape
-    return windows.transpose(0, 2, 3, 1, 4, 5).reshape(n_samples * out_height * out_width, -1)
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(channels * height * width, -1)
 
 
 def _col2im(windows, shape, stride):
@@ -97,8 +97,8 @@ def conv2d(inputs, weights, biases, stride=1, padding=0):
     out_height = _output_size(inputs.shape[2], kernel_height, stride[0], padding[0])
     out_width = _output_size(inputs.shape[3], kernel_width, stride[1], padding[1])
     columns = _im2col(_pad(inputs, padding), (kernel_height, kernel_width), stride)
-    outputs = columns @ weights.reshape(n_filters, -1).T + biases     # one matrix product
-    return outputs.reshape(len(inputs), out_height, out_width, n_filters).transpose(0, 3, 1, 2)
+    outputs = weights.reshape(n_filters, -1) @ columns + biases[:, None]     # one matrix product
+    return outputs.reshape(n_filters, len(inputs), out_height, out_width).transpose(1, 0, 2, 3)
 
 
 @_checks.takes(inputs="images", weights="kernels, channels = channels of inputs (one per input channel)",
@@ -127,12 +127,12 @@ def conv2d_backward(dvalues, inputs, weights, stride=1, padding=0):
     padded = _pad(inputs, padding)
     columns = _im2col(padded, (kernel_height, kernel_width), stride)
     n_samples, _, out_height, out_width = dvalues.shape
-    dout = dvalues.transpose(0, 2, 3, 1).reshape(-1, n_filters)       # a row per output position
-    dweights = (dout.T @ columns).reshape(weights.shape)
+    dout = dvalues.transpose(1, 0, 2, 3).reshape(n_filters, -1)       # a column per output position
+    dweights = (dout @ columns.T).reshape(weights.shape)
     dbiases = dvalues.sum(axis=(0, 2, 3))
-    dcolumns = dout @ weights.reshape(n_filters, -1)
-    dwindows = dcolumns.reshape(n_samples, out_height, out_width, channels, kernel_height, kernel_width)
-    dpadded = _col2im(dwindows.transpose(0, 3, 1, 2, 4, 5), padded.shape, stride)
+    dcolumns = weights.reshape(n_filters, -1).T @ dout
+    dwindows = dcolumns.reshape(channels, kernel_height, kernel_width, n_samples, out_height, out_width)
+    dpadded = _col2im(dwindows.transpose(3, 0, 4, 5, 1, 2), padded.shape, stride)
     return _unpad(dpadded, padding), dweights, dbiases
 
 
