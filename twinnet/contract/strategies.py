@@ -423,6 +423,50 @@ def models(draw, activations=tuple(HIDDEN), elements=None):
     return {**settings, "params": draw(model_params(settings["sizes"], elements))}
 
 
+def _side_after(size, kernel, stride, padding=0):
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+@st.composite
+def image_layer_lists(draw, activations=tuple(HIDDEN)):
+    """[channels, height, width] and layers that fit it: conv2d (odd sizes, rectangular kernels, stride,
+    padding), an activation, perhaps a max or average pool (overlapping windows too), flatten, perhaps
+    dropout, dense."""
+    height, width = draw(sides(3, 7)), draw(sides(3, 7))
+    kernel, stride, padding = ([draw(st.integers(1, 3)) for _ in "hw"], [draw(st.integers(1, 2)) for _ in "hw"],
+                               [draw(st.integers(0, 1)) for _ in "hw"])
+    layers = [{"type": "conv2d", "filters": draw(sides(1, 3)), "kernel": kernel, "stride": stride,
+               "padding": padding}, {"type": draw(st.sampled_from(activations))}]
+    out_height, out_width = (_side_after(side, k, s, p) for side, k, s, p in zip((height, width), kernel, stride,
+                                                                                  padding))
+    if min(out_height, out_width) >= 2 and draw(st.booleans()):
+        layers.append({"type": draw(st.sampled_from(["max_pool2d", "avg_pool2d"])), "size": 2,
+                       "stride": draw(st.sampled_from([1, 2]))})
+    layers.append({"type": "flatten"})
+    if draw(st.booleans()):
+        layers.append({"type": "dropout", "rate": draw(floats(0.0, 0.5))})
+    layers.append({"type": "dense", "units": draw(sides(1, 4))})
+    return [draw(sides(1, 2)), height, width], layers
+
+
+@st.composite
+def image_models(draw, activations=tuple(HIDDEN)):
+    """A small convolutional model, its weights drawn by create_layers from a seed Hypothesis picks."""
+    input_shape, layers = draw(image_layer_lists(activations))
+    settings = draw(model_settings(activations))
+    return _vectorized_network().create_layers(input_shape, layers, settings["task"], draw(seeds()), "he",
+                                               settings["l1"], settings["l2"])
+
+
+def _input_shape(model):
+    """The shape of one input sample of a model: (features,) or (channels, height, width)."""
+    return tuple(model["inputs"]) if isinstance(model.get("inputs"), list) else (model["sizes"][0],)
+
+
+def _n_outputs(model):
+    return model["sizes"][-1] if "sizes" in model else model["layers"][-1]["units"]
+
+
 @st.composite
 def task_targets(draw, task, n_samples, n_outputs):
     if task == "classification":
@@ -434,13 +478,14 @@ def task_targets(draw, task, n_samples, n_outputs):
 
 @st.composite
 def network_args(draw, activations=tuple(HIDDEN), elements=None, n_samples=None):
-    model = draw(models(activations, elements))
+    # A convolutional model now and then, in the tests that compare the twins on whole networks.
+    images = elements is None and activations == tuple(HIDDEN) and draw(st.integers(0, 3)) == 0
+    model = draw(image_models() if images else models(activations, elements))
     n_samples = n_samples or draw(sides(1, 8))
-    sizes = model["sizes"]
-    inputs = generic_arrays((n_samples, sizes[0]), -3.0, 3.0) if elements is None else \
-        arrays((n_samples, sizes[0]), floats(-3.0, 3.0))
+    shape = (n_samples, *_input_shape(model))
+    inputs = generic_arrays(shape, -3.0, 3.0) if elements is None else arrays(shape, floats(-3.0, 3.0))
     return {"model": model, "inputs": draw(inputs),
-            "targets": draw(task_targets(model["task"], n_samples, sizes[-1]))}
+            "targets": draw(task_targets(model["task"], n_samples, _n_outputs(model)))}
 
 
 @st.composite
@@ -450,16 +495,24 @@ def create_args(draw):
 
 
 @st.composite
-def create_layers_args(draw):
-    """A list of dense, activation and dropout layers (a model of layers of samples of features)."""
+def dense_layer_lists(draw):
+    """A number of features and a list of dense, activation and dropout layers."""
     layers = []
     for _ in range(draw(st.integers(0, 2))):
         layers += [{"type": "dense", "units": draw(sides(1, 5))}, {"type": draw(st.sampled_from(HIDDEN))}]
         if draw(st.booleans()):
             layers.append({"type": "dropout", "rate": draw(floats(0.0, 0.5))})
     layers.append({"type": "dense", "units": draw(sides(1, 5))})
+    return draw(sides(1, 5)), layers
+
+
+@st.composite
+def create_layers_args(draw):
+    """A model of samples of features (dense, activation and dropout layers), or one of images
+    (conv2d, an activation, perhaps a pool, flatten, perhaps dropout, dense)."""
+    input_shape, layers = draw(st.one_of(dense_layer_lists(), image_layer_lists()))
     settings = draw(model_settings())
-    return {"input_shape": draw(sides(1, 5)), "layers": layers, "task": settings["task"], "seed": draw(seeds()),
+    return {"input_shape": input_shape, "layers": layers, "task": settings["task"], "seed": draw(seeds()),
             "init": draw(st.sampled_from(["classic", "he", "glorot"])), "l1": settings["l1"], "l2": settings["l2"]}
 
 
