@@ -154,6 +154,50 @@ def tanh_backward(dvalues, outputs):
             for grad_row, row in zip(dvalues, outputs)]
 
 
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def _gelu_tanh(x):
+    """tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)), the tanh of GELU's approximation."""
+    return math.tanh(_SQRT_2_OVER_PI * (x + 0.044715 * x * x * x))
+
+
+@_checks.takes(inputs="matrix")
+def gelu(inputs):
+    """GELU, the Gaussian error linear unit of BERT and GPT, in its tanh approximation.
+
+    inputs: (n_samples, n_features)    ->    (n_samples, n_features)
+
+        gelu(x) = 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x**3)))
+
+    The tanh approximation of x * Phi(x), Phi the standard normal's cumulative
+    distribution, as PyTorch computes it with approximate='tanh'. Like ReLU far from 0
+    (x for large x, 0 for very negative x), but smooth, and a little negative below 0.
+    """
+    return [[0.5 * x * (1.0 + _gelu_tanh(x)) for x in row] for row in inputs]
+
+
+@_checks.takes(dvalues="matrix", inputs="matrix like dvalues")
+def gelu_backward(dvalues, inputs):
+    """Gradient of GELU (the tanh approximation), from its inputs.
+
+    dvalues: (n_samples, n_features)    inputs: (n_samples, n_features)
+    ->    dinputs: (n_samples, n_features)
+
+        t = tanh(sqrt(2 / pi) * (x + 0.044715 * x**3))
+        dt/dx = (1 - t**2) * sqrt(2 / pi) * (1 + 3 * 0.044715 * x**2)
+        dinputs = dvalues * (0.5 * (1 + t) + 0.5 * x * dt/dx)          (the product rule)
+    """
+    dinputs = []
+    for grad_row, row in zip(dvalues, inputs):
+        dinputs.append([])
+        for g, x in zip(grad_row, row):
+            t = _gelu_tanh(x)
+            dinputs[-1].append(g * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * _SQRT_2_OVER_PI
+                                    * (1.0 + 3 * 0.044715 * x * x)))
+    return dinputs
+
+
 @_checks.takes(inputs="matrix")
 def softmax(inputs):
     """Softmax of each row: exponentiate, then divide by the row's sum, giving probabilities.

@@ -8,6 +8,10 @@ MNIST and Fashion-MNIST are published in.
 per class in class order. ``sine`` gives ``(inputs, targets)`` for regression.
 The noise comes from ``rng.normal``, so both twins generate the very same
 points for the same seed (to the last bit or two of sin and cos).
+
+``sort_digits`` gives ``(inputs, targets)`` of tokens for a sequence task that
+needs attention: a row of digits, a separator, and the digits sorted. Its
+digits come from ``rng.uniform``, exact in both twins: the very same ints.
 """
 
 import gzip
@@ -79,6 +83,42 @@ def sine(samples):
     """
     inputs = [[i / samples] for i in range(samples)]
     targets = [[math.sin(2 * math.pi * row[0])] for row in inputs]
+    return inputs, targets
+
+
+# The target of a position the loss skips: what comes before the answer cannot be predicted.
+NOT_SCORED = -1
+
+
+@_checks.takes(n_samples="count", length=_checks.count_times("n_samples", 2, what="tokens"),
+               symbols=_checks.int_at_least(2), seed="seed")
+def sort_digits(n_samples, length, symbols, seed):
+    """Sequences of digits to sort, for a decoder-only transformer that predicts the next token.
+
+    n_samples: int    length: int, digits to sort    symbols: int >= 2, the digits 0 .. symbols-1
+    seed: int >= 0
+    ->    inputs: (n_samples, 2 * length) ints, targets: (n_samples, 2 * length) ints
+
+    Each sample is the digits a_1 .. a_length, a separator SEP = symbols (so the
+    vocabulary has symbols + 1 tokens), then the same digits sorted, s_1 .. s_length:
+        full    = a_1 .. a_length, SEP, s_1 .. s_length
+        inputs  = full[:-1]                           (the last token predicts nothing)
+        targets = full[1:], the first length of them NOT_SCORED (-1)
+        a_i     = floor(uniform * symbols)            uniform from rng.uniform(seed), row by row
+    A model cannot know the unsorted digits before it reads them, so only the
+    answer is scored. With length 3 and 10 symbols, one sample:
+        position    0   1   2   3   4   5
+        inputs      3   1   2  10   1   2             (10 is SEP)
+        targets    -1  -1  -1   1   2   3             (position 3, SEP, predicts s_1)
+    """
+    uniforms = rng.uniform.unchecked((n_samples, length), seed)
+    inputs, targets = [], []
+    for row in uniforms:
+        # min: a digit of exactly `symbols` cannot occur, however uniform rounds.
+        digits = [min(math.floor(u * symbols), symbols - 1) for u in row]
+        answer = sorted(digits)
+        inputs.append(digits + [symbols] + answer[:-1])
+        targets.append([NOT_SCORED] * length + answer)
     return inputs, targets
 
 

@@ -13,10 +13,10 @@ def _is_array(value):
 
 
 def _python_values_only(value):
-    """True when a pure result holds nothing but lists, floats and ints (no NumPy)."""
+    """True when a pure result holds nothing but lists, floats, ints and bools (no NumPy)."""
     if isinstance(value, (list, tuple)):
         return all(_python_values_only(v) for v in value)
-    return type(value) in (float, int, str, bytes, type(None))
+    return type(value) in (float, int, bool, str, bytes, type(None))
 
 
 @pytest.mark.parametrize("operation", registry.OPERATIONS, ids=lambda op: op.name)

@@ -242,7 +242,7 @@ def hardening_cases(operation):
             is_labels = all(type(x) is int for x in array)
             is_matrix = isinstance(array[0], list)
             cases.append((f"{label} has one side too many", _with(example, path, [array]), ValueError))
-            if is_matrix and spec != "vector or matrix":
+            if is_matrix and spec not in ("vector or matrix", "matrix or sequences"):  # one side fewer is the other
                 cases.append((f"{label} has one side too few", _with(example, path, array[0]), ValueError))
             cases.append((f"{label} holds 10**400", _with(example, path, _replace_first(array, HUGE)), ValueError))
             for word, number in NOT_FINITE.items():

@@ -68,6 +68,75 @@ def test_the_flat_loop_conv_is_the_same_math():
         assert np.array(ceiling).shape == np.array(twin).shape
 
 
+def _attention_arguments(twin, seed, mask=None):
+    """(inputs, four weights, n_heads, mask, dvalues) of section 6; a causal mask unless one is given."""
+    inputs, *weights, dvalues = bench.attention_data(twin, seed=seed)
+    length = inputs.shape[1]
+    mask = np.tril(np.ones((length, length), dtype=bool)) if mask is None else mask
+    return inputs, weights, bench.ATTENTION_SIZES[twin][3], mask, dvalues
+
+
+def _assert_same(twin_results, ceiling_results):
+    """Each array of the ceiling equals the twin's to rounding: 1e-12 of the largest value of that array (sums
+    of products taken in another order, and softmax's exp and division, round differently, not more)."""
+    for twin, ceiling in zip(twin_results, ceiling_results):
+        twin, ceiling = np.asarray(twin), np.asarray(ceiling)
+        assert twin.shape == ceiling.shape
+        np.testing.assert_allclose(ceiling, twin, rtol=1e-12, atol=1e-12 * np.abs(twin).max())
+
+
+def _random_mask(length, seed):
+    """Booleans with at least one True per row (every query attends to something)."""
+    rng = np.random.default_rng(seed)
+    mask = rng.random((length, length)) < 0.5
+    mask[np.arange(length), rng.integers(0, length, length)] = True
+    return mask
+
+
+@pytest.mark.parametrize("masking", ["causal", "random"])
+def test_the_flat_numpy_attention_is_the_same_math(masking):
+    """The ceiling for the vectorized multi-head attention computes the very same forward and backward pass."""
+    attention = pytest.importorskip("vectorized.attention")
+    inputs, weights, n_heads, mask, dvalues = _attention_arguments("vectorized", 6)
+    inputs, dvalues = inputs[:4], dvalues[:4]   # 4 of the 32 sequences: the same sizes otherwise
+    if masking == "random":
+        mask = _random_mask(inputs.shape[1], 7)
+    outputs = attention.multi_head_attention(inputs, *weights, n_heads, mask=mask)
+    gradients = attention.multi_head_attention_backward(dvalues, inputs, *weights, n_heads, mask=mask)
+    _assert_same((outputs, *gradients), bench.flat_numpy_attention(inputs, *weights, n_heads, mask, dvalues))
+
+
+@pytest.mark.parametrize("masking", ["causal", "random"])
+def test_the_flat_loop_attention_is_the_same_math(masking):
+    """The ceiling for the pure multi-head attention computes the very same forward and backward pass."""
+    attention = pytest.importorskip("pure.attention")
+    inputs, weights, n_heads, mask, dvalues = _attention_arguments("pure", 8)
+    if masking == "random":
+        mask = _random_mask(inputs.shape[1], 9)
+    inputs, weights, mask, dvalues = to_pure(inputs), to_pure(weights), to_pure(mask), to_pure(dvalues)
+    outputs = attention.multi_head_attention(inputs, *weights, n_heads, mask=mask)
+    gradients = attention.multi_head_attention_backward(dvalues, inputs, *weights, n_heads, mask=mask)
+    _assert_same((outputs, *gradients), bench.flat_loop_attention(inputs, *weights, n_heads, mask, dvalues))
+
+
+def test_the_flat_attention_scripts_agree_with_each_other():
+    """The two ceilings, on the pure size: the same numbers from loops and from NumPy (no twin needed)."""
+    inputs, weights, n_heads, _, dvalues = _attention_arguments("pure", 10)
+    mask = _random_mask(inputs.shape[1], 11)
+    loops = bench.flat_loop_attention(to_pure(inputs), *to_pure(weights), n_heads, to_pure(mask), to_pure(dvalues))
+    _assert_same(bench.flat_numpy_attention(inputs, *weights, n_heads, mask, dvalues), loops)
+
+
+def test_pytorch_attention_computes_what_the_flat_script_computes():
+    """Section 6's PyTorch contender: the same projections, causal attention and gradients (when installed)."""
+    torch = pytest.importorskip("torch")
+    inputs, weights, n_heads, mask, dvalues = _attention_arguments("vectorized", 12)
+    results = bench._torch_attention(inputs, weights, n_heads, dvalues)()
+    assert all(torch.is_tensor(result) for result in results)
+    _assert_same([result.detach().numpy() for result in results],
+                 bench.flat_numpy_attention(inputs, *weights, n_heads, mask, dvalues))
+
+
 def test_every_part_runs():
     rows = bench.bench_operations(quick=True, min_time=1e-4)
     assert {row["operation"] for row in rows} >= {"matmul", "dense_backward", "softmax", "adam"}
@@ -85,6 +154,39 @@ def test_every_part_runs():
         assert low <= high and set(conv["rounds"]) >= {"twinnet", "unchecked", "flat"}
         assert (conv["vs_torch"] is None) == (conv["torch_note"] is not None) or twin == "pure"
     assert "conv" in bench.to_json({"conv": [conv]})
+
+
+def test_the_attention_section_runs_and_reports_as_the_convolution_section_does():
+    pytest.importorskip("vectorized.attention")
+    lines = []
+    for twin in ("vectorized", "pure"):
+        attention = bench.bench_attention(twin, quick=True)
+        assert attention["vs_flat"] > 0 and attention["unchecked_vs_flat"] > 0
+        low, high = attention["spread"]["vs_flat"]
+        assert low <= high and set(attention["rounds"]) >= {"twinnet", "unchecked", "flat"}
+        assert attention["size"] == bench.ATTENTION_SIZES[twin]
+        assert (attention["vs_torch"] is None) == (attention["torch_note"] is not None) or twin == "pure"
+        bench._report_ceilings(lines.append, attention, "SIZE", "flat NumPy", "multi_head_attention")
+    assert lines[0].startswith("  vectorized, float64, SIZE: twinnet ") and ", flat NumPy " in lines[0]
+    assert lines[1].startswith("    unchecked (multi_head_attention.unchecked, multi_head_attention_backward"
+                               ".unchecked, as a network calls them): ")
+    assert lines[2].startswith("  pure, SIZE: twinnet ") and ", flat loops " in lines[2]
+    assert "attention" in bench.to_json({"attention": [attention]})
+
+
+def test_the_convolution_lines_read_as_before_sections_5_and_6_shared_them():
+    """The lines of docs/benchmarks.md's recorded run, from the figures of that run."""
+    conv = {"twin": "vectorized", "dtype": "float32", "vs_flat": 1.25, "unchecked_vs_flat": 1.20, "vs_torch": None,
+            "torch_note": "PyTorch is not installed: skipped", "rounds": {"flat": [1.0] * 7},
+            "seconds": {"twinnet": 21.88e-3, "unchecked": 21.09e-3, "flat": 17.57e-3},
+            "spread": {"vs_flat": [1.07, 1.49], "unchecked_vs_flat": [1.11, 1.39]}}
+    lines = []
+    bench._report_ceilings(lines.append, conv, "batch 64, 16 -> 32 channels, 14x14, 3x3", "flat im2col NumPy", "conv2d")
+    assert lines == [
+        "  vectorized, float32, batch 64, 16 -> 32 channels, 14x14, 3x3: twinnet 21.88 ms, flat im2col NumPy "
+        "17.57 ms (1.25x (1.07-1.49 over 7 runs)); PyTorch is not installed: skipped",
+        "    unchecked (conv2d.unchecked, conv2d_backward.unchecked, as a network calls them): 21.09 ms "
+        "(1.20x (1.11-1.39 over 7 runs) flat im2col NumPy)"]
 
 
 def test_contenders_are_timed_round_by_round_in_worker_processes():

@@ -425,3 +425,48 @@ def test_download_from_something_that_is_not_a_url_is_a_data_error(tmp_path, ser
     _, dataset = served
     with pytest.raises(datasets.DataError, match="could not download .*unknown url type"):
         datasets.download("tiny", tmp_path, mirrors=["notaurl/"], dataset=dataset, retries=3, backoff=0)
+
+
+# ---------------------------------------------------------------- the sorting task (issue 12)
+
+
+@pytest.mark.parametrize("length, symbols, seed", [(8, 10, 0), (1, 2, 3), (5, 3, 2**70)])
+def test_sort_digits_answers_are_the_sorted_inputs_and_only_they_are_scored(length, symbols, seed):
+    inputs, targets = vectorized.data.sort_digits(200, length, symbols, seed)
+    assert inputs.shape == targets.shape == (200, 2 * length)
+    assert inputs.dtype == targets.dtype == np.int64
+    digits, answer = inputs[:, :length], targets[:, length:]
+    assert np.array_equal(answer, np.sort(digits, axis=1))
+    # -1 marks exactly the first `length` targets; every answer token is a digit.
+    assert (targets[:, :length] == vectorized.data.NOT_SCORED).all() and (answer >= 0).all()
+    # The separator, then the answer shifted by one: position length + k reads s_k and predicts s_(k+1).
+    assert (inputs[:, length] == symbols).all()
+    assert np.array_equal(inputs[:, length + 1:], answer[:, :-1])
+    assert ((0 <= digits) & (digits < symbols)).all()
+
+
+def test_sort_digits_is_the_same_in_both_twins_and_uses_every_symbol():
+    pure_inputs, pure_targets = pure.data.sort_digits(100, 8, 10, 5)
+    inputs, targets = vectorized.data.sort_digits(100, 8, 10, 5)
+    assert pure_inputs == inputs.tolist() and pure_targets == targets.tolist()
+    assert all(type(token) is int for row in pure_inputs + pure_targets for token in row)
+    assert set(inputs[:, :8].ravel().tolist()) == set(range(10))
+    assert set(targets[:, 8:].ravel().tolist()) == set(range(10))
+    # Another seed, other digits; the same seed, the same digits.
+    assert not np.array_equal(vectorized.data.sort_digits(100, 8, 10, 6)[0], inputs)
+    assert np.array_equal(vectorized.data.sort_digits(100, 8, 10, 5)[0], inputs)
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_sort_digits_arguments_are_checked(twin):
+    sort_digits = {"pure": pure.data, "vectorized": vectorized.data}[twin].sort_digits
+    for arguments, error, message in [
+        ((3, 0, 10, 0), ValueError, "sort_digits: length expected an int >= 1, got 0"),
+        ((3, 4, 1, 0), ValueError, "sort_digits: symbols expected an int >= 2, got 1"),
+        ((3, 4, 10, 1.0), TypeError, "sort_digits: seed expected an int, got the number 1.0"),
+        ((10**5, 10**4, 10, 0), ValueError,
+         "sort_digits: length expected at most 100000000 tokens (n_samples x 2 x length), got 100000 x 2 x 10000"),
+    ]:
+        with pytest.raises(error) as raised:
+            sort_digits(*arguments)
+        assert str(raised.value) == message

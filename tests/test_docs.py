@@ -9,7 +9,8 @@ import pytest
 DOCS = pathlib.Path(__file__).resolve().parent.parent / "docs"
 PAGES = sorted(path for path in DOCS.glob("*.md") if path.name not in ("README.md", "benchmarks.md"))
 CHAPTERS = ["01-neuron", "02-layer", "03-batch", "04-activations", "05-softmax", "06-loss", "07-backpropagation",
-            "08-optimizers", "09-training", "10-mnist", "11-convolution"]
+            "08-optimizers", "09-training", "10-mnist", "11-convolution", "12-normalization",
+            "13-attention"]
 
 
 def test_the_chapters_are_all_there_in_order():

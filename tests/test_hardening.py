@@ -296,6 +296,8 @@ _TOO_LARGE = [
      "spiral: classes expected at most 100000000 coordinates (samples x 2 x classes), got 100000 x 2 x 100000"),
     ("data.vertical(10**5, 10**5, 0)",
      "vertical: classes expected at most 100000000 coordinates (samples x 2 x classes), got 100000 x 2 x 100000"),
+    ("data.sort_digits(10**5, 10**5, 10, 0)",
+     "sort_digits: length expected at most 100000000 tokens (n_samples x 2 x length), got 100000 x 2 x 100000"),
     ("network.dropout_masks(network.create([2, 1000, 3], dropout=0.5), 10**6, 0)",
      "dropout_masks: n_samples expected at most 100000000 values in a mask (1000 x n_samples), got 1000 x 1000000"),
 ]

@@ -153,3 +153,156 @@ def test_cs231n_max_pool_forward_naive(twin):
     # pool_param = {'pool_width': 2, 'pool_height': 2, 'stride': 2}
     out = TWINS[twin].conv.max_pool2d(TWINS[twin].convert(x), size=(2, 2), stride=2)
     np.testing.assert_allclose(np.asarray(out), CS231N_MAX_POOL_OUT, rtol=0, atol=1e-8)
+
+
+# ---------------------------------------------------------------- embeddings, positions and attention
+
+# The unit test of the Transformer assignment of DeepLearning.AI's Deep Learning Specialization
+# (course 5, Sequence Models, week 4, "Transformer Network": public_tests.py, scaled_dot_product_attention_test).
+# One sample of 3 queries and 4 keys, d_k = 4, unmasked and with the third key masked (its mask holds 1
+# where a query may attend, as True does here). Its numbers were computed in float32 and are printed to
+# 7 or 8 significant digits: both twins, in float64, match them to 1e-6 of their size (masked: exactly 0).
+DLAI_QUERY = [[[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 1.0], [1.0, 0.0, 0.0, 1.0]]]
+DLAI_KEY = [[[1.0, 1.0, 0.0, 1.0], [1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]]
+DLAI_VALUE = [[[0.0, 0.0], [1.0, 0.0], [1.0, 0.0], [1.0, 1.0]]]
+DLAI_CASES = [
+    (None, [[0.2589478, 0.42693272, 0.15705977, 0.15705977],
+            [0.2772748, 0.2772748, 0.2772748, 0.16817567],
+            [0.33620113, 0.33620113, 0.12368149, 0.2039163]],
+     [[0.74105227, 0.15705977], [0.7227253, 0.16817567], [0.6637989, 0.2039163]]),
+    ([[True, True, False, True]] * 3,
+     [[0.30719590187072754, 0.5064803957939148, 0.0, 0.18632373213768005],
+      [0.3836517333984375, 0.3836517333984375, 0.0, 0.2326965481042862],
+      [0.3836517333984375, 0.3836517333984375, 0.0, 0.2326965481042862]],
+     [[0.6928040981292725, 0.18632373213768005], [0.6163482666015625, 0.2326965481042862],
+      [0.6163482666015625, 0.2326965481042862]]),
+]
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+@pytest.mark.parametrize("mask, weights, outputs", DLAI_CASES, ids=["unmasked", "masked"])
+def test_deeplearning_ai_scaled_dot_product_attention(twin, mask, weights, outputs):
+    attention = TWINS[twin].attention
+    got_weights = attention.attention_weights(DLAI_QUERY, DLAI_KEY, mask)
+    got_outputs = attention.scaled_dot_product_attention(DLAI_QUERY, DLAI_KEY, DLAI_VALUE, mask)
+    np.testing.assert_allclose(np.asarray(got_weights), [weights], rtol=1e-6, atol=0)
+    np.testing.assert_allclose(np.asarray(got_outputs), [outputs], rtol=1e-6, atol=0)
+
+
+# TensorFlow's tutorial "Transformer model for language understanding" (tensorflow.org, tutorials/text/
+# transformer, section "Scaled dot product attention"): 4 keys of d_k = 3, and 3 queries that align with
+# the second key, with the third and fourth (the same key twice), and with the first and second. It prints
+# in float32, small numbers suppressed: weights [[0, 0, 0.5, 0.5], [0, 1, 0, 0], [0.5, 0.5, 0, 0]] and
+# outputs [[550, 5.5], [10, 0], [5.5, 0]]. The "0"s are e**(-100 / sqrt(3)), about 8e-26, here too.
+TF_KEY = [[[10.0, 0.0, 0.0], [0.0, 10.0, 0.0], [0.0, 0.0, 10.0], [0.0, 0.0, 10.0]]]
+TF_VALUE = [[[1.0, 0.0], [10.0, 0.0], [100.0, 5.0], [1000.0, 6.0]]]
+TF_QUERY = [[[0.0, 0.0, 10.0], [0.0, 10.0, 0.0], [10.0, 10.0, 0.0]]]
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_tensorflow_tutorial_scaled_dot_product_attention(twin):
+    attention = TWINS[twin].attention
+    weights = attention.attention_weights(TF_QUERY, TF_KEY)
+    outputs = attention.scaled_dot_product_attention(TF_QUERY, TF_KEY, TF_VALUE)
+    np.testing.assert_allclose(np.asarray(weights), [[[0.0, 0.0, 0.5, 0.5], [0.0, 1.0, 0.0, 0.0],
+                                                      [0.5, 0.5, 0.0, 0.0]]], rtol=0, atol=1e-24)
+    np.testing.assert_allclose(np.asarray(outputs), [[[550.0, 5.5], [10.0, 0.0], [5.5, 0.0]]], rtol=1e-15, atol=1e-22)
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_pytorch_embedding_example(twin):
+    """PyTorch's documentation of torch.nn.Embedding.from_pretrained: the table [[1, 2.3, 3], [4, 5.1, 6.3]],
+    looked up at index 1, gives tensor([[4.0000, 5.1000, 6.3000]]) (here one sample of one token)."""
+    looked_up = TWINS[twin].attention.embedding([[1]], [[1.0, 2.3, 3.0], [4.0, 5.1, 6.3]])
+    np.testing.assert_array_equal(np.asarray(looked_up), [[[4.0, 5.1, 6.3]]])
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_positional_encoding_is_the_papers_formula(twin):
+    """"Attention Is All You Need" (Vaswani et al., 2017), section 3.5: PE(pos, 2i) = sin(pos / 10000^(2i/d_model)),
+    PE(pos, 2i+1) = cos(pos / 10000^(2i/d_model)). With d_model = 4, columns 0 and 1 turn by a radian per
+    position and columns 2 and 3 by 1/100; position 0 is sin 0, cos 0: [0, 1, 0, 1]."""
+    encoding = np.asarray(TWINS[twin].attention.positional_encoding(3, 4))
+    expected = [[0.0, 1.0, 0.0, 1.0],
+                [math.sin(1.0), math.cos(1.0), math.sin(0.01), math.cos(0.01)],
+                [math.sin(2.0), math.cos(2.0), math.sin(0.02), math.cos(0.02)]]
+    np.testing.assert_allclose(encoding, expected, rtol=1e-15, atol=1e-16)
+    # DeepLearning.AI's get_angles_test (the same assignment): the angle at position 3 of the last column of
+    # d_model = 16 is 3 / 10000**(14/16); that column is odd, a cosine.
+    last = np.asarray(TWINS[twin].attention.positional_encoding(4, 16))[3, 15]
+    assert last == pytest.approx(math.cos(3 / 10000 ** (14 / 16)), rel=1e-15)
+
+
+# ---------------------------------------------------------------- normalisation and GELU
+# The classic course's check of its batch norm forward: Stanford CS231n, assignment 2,
+# BatchNormalization.ipynb, cell "Batch normalization: forward" (np.random.seed(231), a two-layer
+# network's activations a of 200 samples and 3 features; the notebook prints the means and standard
+# deviations of a, and of batch norm's outputs). Printed in the solved notebook published at
+# github.com/Burton2000/CS231n-2017, assignment2/BatchNormalization.ipynb (and in every edition's
+# solutions since). NumPy prints 8 decimals: the twins must match them to half the last one.
+
+CS231N_BEFORE_MEANS = [-2.3814598, -13.18038246, 1.91780462]
+CS231N_BEFORE_STDS = [27.18502186, 34.21455511, 37.68611762]
+CS231N_STDS = [0.99999999, 1.0, 1.0]  # gamma = 1, beta = 0: 1 - eps / (2 var), var about 739, 1171, 1420
+CS231N_GAMMA, CS231N_BETA = [1.0, 2.0, 3.0], [11.0, 12.0, 13.0]
+CS231N_SHIFTED_MEANS, CS231N_SHIFTED_STDS = [11.0, 12.0, 13.0], [0.99999999, 1.99999999, 2.99999999]
+
+
+def _cs231n_activations():
+    """The notebook's activations, drawn from NumPy's legacy generator as it draws them."""
+    rng = np.random.RandomState(231)
+    x, w1, w2 = rng.randn(200, 50), rng.randn(50, 60), rng.randn(60, 3)
+    return np.maximum(0, x.dot(w1)).dot(w2)
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_cs231n_batchnorm_forward(twin):
+    a = _cs231n_activations()
+    np.testing.assert_allclose(a.mean(axis=0), CS231N_BEFORE_MEANS, rtol=0, atol=5e-9)  # the same data
+    np.testing.assert_allclose(a.std(axis=0), CS231N_BEFORE_STDS, rtol=0, atol=5e-9)
+    batch_norm = TWINS[twin].normalization.batch_norm
+    convert = TWINS[twin].convert
+    normalised = np.asarray(batch_norm(convert(a), convert(np.ones(3)), convert(np.zeros(3))))
+    assert np.all(np.abs(normalised.mean(axis=0)) < 1e-15)
+    np.testing.assert_allclose(normalised.std(axis=0), CS231N_STDS, rtol=0, atol=5e-9)
+    shifted = np.asarray(batch_norm(convert(a), CS231N_GAMMA, CS231N_BETA))
+    np.testing.assert_allclose(shifted.mean(axis=0), CS231N_SHIFTED_MEANS, rtol=0, atol=5e-9)
+    np.testing.assert_allclose(shifted.std(axis=0), CS231N_SHIFTED_STDS, rtol=0, atol=5e-9)
+
+
+# PyTorch's documentation of BatchNorm1d: the running statistics are updated as
+# (1 - momentum) * running + momentum * observed, with the batch's mean and its UNBIASED variance
+# (torch.var(input, correction=1)), while the forward normalises with the biased one. The batch
+# [[1], [3]]: mean 2, biased variance 1, unbiased 2; from PyTorch's start (0, 1) with momentum 0.1:
+# running mean 0.1 * 2 = 0.2, running variance 0.9 * 1 + 0.1 * 2 = 1.1. (A running variance of the
+# biased variance would give 1.0.)
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_running_statistics_follow_pytorchs_convention(twin):
+    module, convert = TWINS[twin].normalization, TWINS[twin].convert
+    mean, variance = module.running_statistics(convert(np.array([[1.0], [3.0]])), [0.0], [1.0], momentum=0.1)
+    np.testing.assert_allclose(np.asarray(mean), [0.2], rtol=1e-15)
+    np.testing.assert_allclose(np.asarray(variance), [1.1], rtol=1e-15)
+    # The forward, meanwhile, divides by the biased variance 1 (+ eps): outputs -1 and 1, to 5e-6.
+    outputs = np.asarray(module.batch_norm(convert(np.array([[1.0], [3.0]])), [1.0], [0.0]))
+    np.testing.assert_allclose(outputs, [[-1 / math.sqrt(1 + 1e-5)], [1 / math.sqrt(1 + 1e-5)]], rtol=1e-15)
+
+
+# TensorFlow's documentation of tf.nn.gelu prints GELU's tanh approximation (approximate=True, the
+# formula of PyTorch's approximate='tanh') at -3, -1, 0, 1 and 3, computed in float32
+# (https://www.tensorflow.org/api_docs/python/tf/nn/gelu). Each value is 0.5 x + 0.5 x t, two terms of at
+# most |x| / 2 rounded in float32: within 4 float32 roundings (2**-24 each) of |x|, which also covers
+# the 8 printed digits. The exact GELU, x * Phi(x), is 4e-4 away at -3 (-0.00404951): this is the
+# approximation, not the erf.
+
+TF_GELU_X = [-3.0, -1.0, 0.0, 1.0, 3.0]
+TF_GELU_TANH = [-0.00363752, -0.15880796, 0.0, 0.841192, 2.9963627]
+
+
+@pytest.mark.parametrize("twin", ["pure", "vectorized"])
+def test_gelu_is_the_tanh_approximation_tensorflow_prints(twin):
+    outputs = np.asarray(TWINS[twin].activations.gelu(TWINS[twin].convert(np.array([TF_GELU_X]))))[0]
+    allowed = 4 * 2.0 ** -24 * np.abs(TF_GELU_X)
+    assert np.all(np.abs(outputs - TF_GELU_TANH) <= allowed), outputs
+    assert abs(outputs[0] - -0.00404951) > 100 * allowed[0]  # not the exact GELU

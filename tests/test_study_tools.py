@@ -561,6 +561,42 @@ def test_check_runs_a_file_of_any_name_as_python_and_refuses_junk(tmp_path):
     assert code == 2 and "not a file" in err
 
 
+# ---------------------------------------------------------------- check: classic bugs, and exercises solved
+
+
+def _rejected(tmp_path, name, operation, source):
+    """`twinnet check`'s report on a wrong version of ``operation`` (the function ``name`` in ``source``),
+    once it is proved rejected with the smallest input found, by the function and by the command."""
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(source))
+    report = oracle.check(oracle.load_function(f"{path}:{name}"), operation, max_examples=300)
+    assert not report.passed, str(report)
+    assert report.style == ("numpy" if "numpy" in source else "lists")
+    assert "The smallest input Hypothesis found:" in str(report)
+    code, out, _ = run("check", f"{path}:{name}", "--as", operation)
+    assert code == 1 and "disagrees with the reference" in out
+    return report
+
+
+def _solved_exercise(tmp_path, name, solution):
+    """The text of the NumPy exercise stub of ``name``, once `twinnet check` has refused it unsolved and
+    passed it with ``solution`` in place of its body."""
+    path = tmp_path / f"{name}.py"
+    code, out, _ = run("exercise", name, "--style", "numpy", "--out", str(path))
+    assert code == 0 and f"twinnet check {path}:{name} --as {name}" in out
+    text = path.read_text()
+    assert f"def {name}(" in text and "raise NotImplementedError" in text
+    code, out, _ = run("check", f"{path}:{name}", "--as", name, "--examples", "5")
+    assert code == 1 and "raised NotImplementedError" in out
+    stub_line = f'    raise NotImplementedError("write {name}: the docstring gives the shapes and the formula")'
+    path.write_text(text.replace(stub_line, textwrap.indent(textwrap.dedent(solution).strip(), "    ")))
+    code, out, _ = run("check", f"{path}:{name}", "--as", name, "--examples", "50")
+    assert code == 0, out
+    # 50 examples agree, or as many as there are to draw (causal_mask has 12 lengths)
+    assert re.search(r"\b(50|12) examples agree", out), out
+    return text
+
+
 # ---------------------------------------------------------------- check: the classic convolution bugs
 
 WRONG_CONV = {
@@ -603,23 +639,15 @@ WRONG_CONV = {
 @pytest.mark.parametrize("name", sorted(WRONG_CONV))
 def test_check_rejects_the_classic_conv_bugs_with_a_small_counterexample(tmp_path, name):
     operation, source = WRONG_CONV[name]
-    path = tmp_path / f"{name}.py"
-    path.write_text(textwrap.dedent(source))
-    report = oracle.check(oracle.load_function(f"{path}:{name}"), operation, max_examples=300)
-    assert not report.passed, str(report)
-    assert report.style == ("numpy" if "numpy" in source else "lists")
+    report = _rejected(tmp_path, name, operation, source)
     # Shrunk: a single small image (a handful of numbers in each array).
     images = [value for value in report.inputs.values() if isinstance(value, list)]
     assert sum(_size(value) for value in images) <= 12, report.inputs
-    assert "The smallest input Hypothesis found:" in str(report)
     if operation == "max_pool2d_backward":
         # The counterexample has windows that overlap: a stride smaller than the window.
         size, stride = report.inputs["size"], report.inputs["stride"]
         assert stride is not None and min(size if isinstance(size, list) else [size]) > min(
             stride if isinstance(stride, list) else [stride])
-
-    code, out, _ = run("check", f"{path}:{name}", "--as", operation)
-    assert code == 1 and "disagrees with the reference" in out
 
 
 @pytest.mark.parametrize("name, solution", [
@@ -651,16 +679,150 @@ def test_check_rejects_the_classic_conv_bugs_with_a_small_counterexample(tmp_pat
 """),
 ])
 def test_conv_exercises_write_working_stubs(tmp_path, name, solution):
-    path = tmp_path / f"{name}.py"
-    code, out, _ = run("exercise", name, "--style", "numpy", "--out", str(path))
-    assert code == 0 and f"twinnet check {path}:{name} --as {name}" in out
-    text = path.read_text()
-    assert f"def {name}(" in text and "raise NotImplementedError" in text
+    text = _solved_exercise(tmp_path, name, solution)
     assert {"conv2d": "the kernel\n    is not flipped", "max_pool2d_backward": "the first maximum"}[name] in text
-    code, out, _ = run("check", f"{path}:{name}", "--as", name, "--examples", "5")
-    assert code == 1 and "raised NotImplementedError" in out
-    stub_line = f'    raise NotImplementedError("write {name}: the docstring gives the shapes and the formula")'
-    path.write_text(text.replace(stub_line, textwrap.indent(textwrap.dedent(solution).strip(), "    ")))
-    code, out, _ = run("check", f"{path}:{name}", "--as", name, "--examples", "50")
-    assert code == 0, out
-    assert "50 examples agree" in out
+
+
+# ---------------------------------------------------------------- check: the classic attention bugs
+
+WRONG_ATTENTION = {
+    # Scores divided by d_k instead of sqrt(d_k): the same at d_k = 1, so a test with d_k = 1 passes it.
+    "attention_scales_by_d_k": ("scaled_dot_product_attention", """
+        import numpy as np
+
+        def attention_scales_by_d_k(query, key, value, mask=None):
+            scores = query @ key.transpose(0, 2, 1) / query.shape[-1]  # d_k, where sqrt(d_k) belongs
+            if mask is not None:
+                scores = np.where(mask, scores, -np.inf)
+            weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+            return weights / weights.sum(axis=-1, keepdims=True) @ value
+    """),
+    # A causal mask one position off, each way: a token that may not see itself, and one that sees the next.
+    "causal_mask_without_the_diagonal": ("causal_mask", """
+        def causal_mask_without_the_diagonal(n):
+            return [[j < i for j in range(n)] for i in range(n)]
+    """),
+    "causal_mask_sees_the_next_token": ("causal_mask", """
+        import numpy as np
+
+        def causal_mask_sees_the_next_token(n):
+            return np.tril(np.ones((n, n), dtype=bool), k=1)
+    """),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_ATTENTION))
+def test_check_rejects_the_classic_attention_bugs_with_a_small_counterexample(tmp_path, name):
+    operation, source = WRONG_ATTENTION[name]
+    report = _rejected(tmp_path, name, operation, source)
+    if operation == "causal_mask":
+        # Shrunk to the first length where the masks differ: 1 (the diagonal) or 2 (the next token).
+        assert report.inputs["n"] == (1 if name == "causal_mask_without_the_diagonal" else 2), report.inputs
+    else:
+        # Shrunk to one sample of two keys (a single key gets all the weight, whatever the scale) and to
+        # d_k = 2, the smallest d_k where d_k and sqrt(d_k) differ; one query, or two under a causal mask.
+        query, key = report.inputs["query"], report.inputs["key"]
+        assert (len(query), len(key[0]), len(query[0][0])) == (1, 2, 2) and len(query[0]) <= 2, report.inputs
+        assert sum(_size(value) for value in report.inputs.values() if isinstance(value, list)) <= 14
+
+
+@pytest.mark.parametrize("name, solution", [
+    ("scaled_dot_product_attention", """
+    scores = query @ key.transpose(0, 2, 1) / np.sqrt(query.shape[-1])
+    if mask is not None:
+        scores = np.where(mask, scores, -np.inf)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    return weights / weights.sum(axis=-1, keepdims=True) @ value
+"""),
+    ("causal_mask", """
+    return np.tril(np.ones((n, n), dtype=bool))
+"""),
+    ("embedding_backward", """
+    dtable = np.zeros((vocabulary, dvalues.shape[-1]))
+    np.add.at(dtable, indices, dvalues)
+    return dtable
+"""),
+])
+def test_attention_exercises_write_working_stubs(tmp_path, name, solution):
+    text = _solved_exercise(tmp_path, name, solution)
+    assert {"scaled_dot_product_attention": "sqrt(d_k)", "causal_mask": "j <= i",
+            "embedding_backward": "+=, not ="}[name] in text
+
+
+# ---------------------------------------------------------------- check: the classic normalisation bugs
+
+WRONG_NORMALIZATION = {
+    # The batch's mean and variance taken for constants: dinputs = dxhat / sqrt(var + eps), without the two
+    # terms for their dependence on every sample. Right where the statistics do not move; wrong elsewhere.
+    "batch_norm_backward_forgets_the_mean": ("batch_norm_backward", """
+        import math
+
+        def batch_norm_backward_forgets_the_mean(dvalues, inputs, gamma, eps=1e-5):
+            n = len(inputs)
+            columns = list(zip(*inputs))
+            means = [sum(column) / n for column in columns]
+            variances = [sum((x - m) ** 2 for x in column) / n for column, m in zip(columns, means)]
+            inv_stds = [1.0 / math.sqrt(v + eps) for v in variances]
+            normalised = [[(x - m) * s for x, m, s in zip(row, means, inv_stds)] for row in inputs]
+            dinputs = [[d * g * s for d, g, s in zip(drow, gamma, inv_stds)] for drow in dvalues]
+            dgamma = [sum(d * x for d, x in zip(dcolumn, column))
+                      for dcolumn, column in zip(zip(*dvalues), zip(*normalised))]
+            dbeta = [sum(dcolumn) for dcolumn in zip(*dvalues)]
+            return dinputs, dgamma, dbeta
+    """),
+    # torch.var divides by n - 1 unless told otherwise; layer norm's variance divides by n.
+    "layer_norm_with_unbiased_variance": ("layer_norm", """
+        import numpy as np
+
+        def layer_norm_with_unbiased_variance(inputs, gamma, beta, eps=1e-5):
+            mean = inputs.mean(axis=-1, keepdims=True)
+            variance = inputs.var(axis=-1, ddof=1, keepdims=True)
+            return gamma * (inputs - mean) / np.sqrt(variance + eps) + beta
+    """),
+    # Each sample's statistics (layer norm's axis) where batch norm takes each feature's, over the batch.
+    "batch_norm_over_the_features": ("batch_norm", """
+        import numpy as np
+
+        def batch_norm_over_the_features(inputs, gamma, beta, eps=1e-5):
+            mean = inputs.mean(axis=1, keepdims=True)
+            variance = inputs.var(axis=1, keepdims=True)
+            return gamma * (inputs - mean) / np.sqrt(variance + eps) + beta
+    """),
+}
+
+
+@pytest.mark.parametrize("name", sorted(WRONG_NORMALIZATION))
+def test_check_rejects_the_classic_normalisation_bugs_with_a_small_counterexample(tmp_path, name):
+    operation, source = WRONG_NORMALIZATION[name]
+    report = _rejected(tmp_path, name, operation, source)
+    assert sum(_size(value) for value in report.inputs.values() if isinstance(value, list)) <= 8, report.inputs
+    if operation == "batch_norm_backward":
+        # Shrunk to the smallest batch, 2 samples of 1 feature, where the missing terms are all there is:
+        # an upstream gradient the same for both samples moves no output (their mean takes it all), so
+        # the right dinputs are 0, while the forgetful version gives 1 / sqrt(eps) and more.
+        inputs = report.inputs["inputs"]
+        assert (len(inputs), len(inputs[0])) == (2, 1), report.inputs
+        # dinputs (result[0]) differs; dgamma and dbeta, which need no statistics' gradient, agree.
+        assert "result[0] at" in str(report) and "result[1]" not in str(report) and "result[2]" not in str(report)
+
+
+@pytest.mark.parametrize("name, solution, words", [
+    ("layer_norm", """
+    mean = inputs.mean(axis=-1, keepdims=True)
+    variance = ((inputs - mean) ** 2).mean(axis=-1, keepdims=True)
+    return gamma * (inputs - mean) / np.sqrt(variance + eps) + beta
+""", "biased one"),
+    ("batch_norm_backward", """
+    mean, variance = inputs.mean(axis=0), inputs.var(axis=0)
+    inv_std = 1 / np.sqrt(variance + eps)
+    normalised = (inputs - mean) * inv_std
+    d = dvalues * gamma
+    dinputs = inv_std * (d - d.mean(axis=0) - normalised * (d * normalised).mean(axis=0))
+    return dinputs, (dvalues * normalised).sum(axis=0), dvalues.sum(axis=0)
+""", "The full gradient"),
+    ("gelu", """
+    return 0.5 * inputs * (1 + np.tanh(np.sqrt(2 / np.pi) * (inputs + 0.044715 * inputs ** 3)))
+""", "tanh approximation"),
+])
+def test_normalisation_exercises_write_working_stubs(tmp_path, name, solution, words):
+    assert words in _solved_exercise(tmp_path, name, solution)

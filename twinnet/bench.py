@@ -5,7 +5,7 @@ measured here, as ratios of two timings taken alternately, which a busy machine
 slows alike. Each timing is the best of several rounds, and each ratio is shown
 with its spread: the ratio of every round's two timings, lowest to highest.
 
-In sections 2, 3 and 5 every contender runs in a process of its own (a worker
+In sections 2, 3, 5 and 6 every contender runs in a process of its own (a worker
 that sets its contender up once, then times it each round when asked), so that
 NumPy's OpenBLAS threads and PyTorch's thread pool never share a process and
 spin against each other (one run that timed both in one process measured
@@ -28,6 +28,12 @@ process, where PyTorch is never imported.
    same math and against PyTorch on the CPU when it is installed; the pure
    ``conv2d`` at a small size (batch 2, 3 -> 4 channels, 8x8, 3x3, padding 1)
    against a flat hand-written loop script.
+6. Multi-head self-attention, forward and backward, causal mask: the vectorized
+   ``multi_head_attention`` at a small transformer's size (batch 32, 64
+   positions, width 128, 4 heads), in float32 and float64, against a flat
+   hand-written NumPy script of the same math and against PyTorch on the CPU
+   when it is installed; the pure twin at a small size (batch 2, 6 positions,
+   width 8, 2 heads) against a flat hand-written loop script.
 """
 
 import importlib.util
@@ -48,7 +54,8 @@ from twinnet.data import DataError, locate
 from twinnet.train import as_vectorized_model
 
 TARGETS = {"vs_flat": 1.10, "vs_matmuls": 1.5, "vs_torch": 0.8, "pure_vs_flat": 1.3, "memory": 1.5,
-           "conv_vs_flat": 1.2, "conv_vs_torch": 2.0, "pure_conv_vs_flat": 1.5}
+           "conv_vs_flat": 1.2, "conv_vs_torch": 2.0, "pure_conv_vs_flat": 1.5,
+           "attention_vs_flat": 1.2, "attention_vs_torch": 1.5, "pure_attention_vs_flat": 1.5}
 
 
 def timed(function, min_time):
@@ -582,6 +589,12 @@ def conv_contender(name, twin, dtype="float64"):
 
 def bench_conv(twin, dtype="float64", quick=False):
     """conv2d forward and backward in one twin, against its flat script (and PyTorch, for the vectorized twin)."""
+    return against_ceilings("conv_contender", twin, dtype, quick, CONV_SIZES[twin])
+
+
+def against_ceilings(factory, twin, dtype, quick, size):
+    """The public call, its unchecked body, the flat script and (vectorized twin) PyTorch, each built by
+    the contender ``factory`` (a function of this module) in a worker of its own, timed round by round."""
     names = ["twinnet", "unchecked", "flat"]
     torch_note = None
     if twin == "vectorized":
@@ -589,16 +602,191 @@ def bench_conv(twin, dtype="float64", quick=False):
             names.append("torch")
         else:
             torch_note = "PyTorch is not installed: skipped"
-    rounds = in_processes({name: ("conv_contender", {"name": name, "twin": twin, "dtype": dtype}) for name in names},
+    rounds = in_processes({name: (factory, {"name": name, "twin": twin, "dtype": dtype}) for name in names},
                           (0.05 if quick else 0.2) * (2 if twin == "pure" else 1), 5 if quick else 7)
     ratios = {"vs_flat": ratio(rounds, "twinnet", "flat"), "unchecked_vs_flat": ratio(rounds, "unchecked", "flat")}
     if "torch" in rounds:
         ratios["vs_torch"] = ratio(rounds, "twinnet", "torch")
-    result = {"twin": twin, "dtype": dtype, "size": CONV_SIZES[twin], "seconds": {n: min(each) for n, each in rounds.items()},
+    result = {"twin": twin, "dtype": dtype, "size": size, "seconds": {n: min(each) for n, each in rounds.items()},
               "rounds": rounds, **{n: best for n, (best, _, _) in ratios.items()}, "spread": _spread(ratios)}
     result.setdefault("vs_torch", None)
     result["torch_note"] = torch_note
     return result
+
+
+# ---------------------------------------------------------------- 6. attention
+
+
+def flat_numpy_attention(inputs, query_weights, key_weights, value_weights, output_weights, n_heads, mask, dvalues):
+    """multi_head_attention and multi_head_attention_backward of the vectorized twin as one flat NumPy script.
+
+    Returns (outputs, dinputs, dquery_weights, dkey_weights, dvalue_weights, doutput_weights). Unlike
+    the twin's two calls, it computes the projections and the attention weights once, for both passes.
+    """
+    n_samples, length, width = inputs.shape
+    head_width = width // n_heads
+    scale = 1 / math.sqrt(head_width)   # a Python float: float32 stays float32
+    rows = inputs.reshape(-1, width)
+    query, key, value = (
+        (rows @ weights).reshape(n_samples, length, n_heads, head_width).transpose(0, 2, 1, 3)
+        for weights in (query_weights, key_weights, value_weights))
+    scores = np.where(mask, query @ key.transpose(0, 1, 3, 2) * scale, -np.inf)
+    exps = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights = exps / exps.sum(axis=-1, keepdims=True)
+    heads = (weights @ value).transpose(0, 2, 1, 3).reshape(-1, width)
+    outputs = (heads @ output_weights).reshape(n_samples, length, width)
+    doutputs = dvalues.reshape(-1, width)
+    doutput_weights = heads.T @ doutputs
+    dheads = (doutputs @ output_weights.T).reshape(n_samples, length, n_heads, head_width).transpose(0, 2, 1, 3)
+    dweights = dheads @ value.transpose(0, 1, 3, 2)
+    dscores = weights * (dweights - (dweights * weights).sum(axis=-1, keepdims=True)) * scale
+    dquery, dkey, dvalue = (
+        gradient.transpose(0, 2, 1, 3).reshape(-1, width)
+        for gradient in (dscores @ key, dscores.transpose(0, 1, 3, 2) @ query, weights.transpose(0, 1, 3, 2) @ dheads))
+    dinputs = (dquery @ query_weights.T + dkey @ key_weights.T + dvalue @ value_weights.T).reshape(inputs.shape)
+    return outputs, dinputs, rows.T @ dquery, rows.T @ dkey, rows.T @ dvalue, doutput_weights
+
+
+def flat_loop_attention(inputs, query_weights, key_weights, value_weights, output_weights, n_heads, mask, dvalues):
+    """multi_head_attention and multi_head_attention_backward of the pure twin as one flat loop script: its ceiling.
+
+    Returns (outputs, dinputs, dquery_weights, dkey_weights, dvalue_weights, doutput_weights), as nested lists.
+    """
+    width = len(query_weights)
+    head_width = width // n_heads
+    scale = 1 / math.sqrt(head_width)
+
+    def times(rows, matrix):
+        """rows @ matrix, row by row."""
+        products = []
+        for row in rows:
+            product = [0.0] * len(matrix[0])
+            for x, matrix_row in zip(row, matrix):
+                for j, m in enumerate(matrix_row):
+                    product[j] += x * m
+            products.append(product)
+        return products
+
+    def add_outer(total, rows, gradients):
+        """total += rows^T @ gradients: the gradient of a projection's weights, summed over positions."""
+        for row, gradient in zip(rows, gradients):
+            for x, total_row in zip(row, total):
+                for j, g in enumerate(gradient):
+                    total_row[j] += x * g
+
+    transposed = [[list(column) for column in zip(*weights)]
+                  for weights in (query_weights, key_weights, value_weights, output_weights)]
+    dquery_weights, dkey_weights, dvalue_weights, doutput_weights = (
+        [[0.0] * width for _ in range(width)] for _ in range(4))
+    outputs, dinputs = [], []
+    for sequence, sequence_dvalues in zip(inputs, dvalues):
+        query, key, value = (times(sequence, weights) for weights in (query_weights, key_weights, value_weights))
+        length = len(sequence)
+        heads = [[0.0] * width for _ in range(length)]
+        weights_of = {}   # (head, query) -> {key: attention weight}, for the backward pass
+        for h in range(n_heads):
+            columns = range(h * head_width, (h + 1) * head_width)
+            for i in range(length):
+                scores = {j: sum(query[i][c] * key[j][c] for c in columns) * scale
+                          for j in range(length) if mask[i][j]}
+                top = max(scores.values())
+                exps = {j: math.exp(s - top) for j, s in scores.items()}
+                total = sum(exps.values())
+                weights = weights_of[h, i] = {j: e / total for j, e in exps.items()}
+                for j, a in weights.items():
+                    for c in columns:
+                        heads[i][c] += a * value[j][c]
+        outputs.append(times(heads, output_weights))
+        add_outer(doutput_weights, heads, sequence_dvalues)
+        dheads = times(sequence_dvalues, transposed[3])
+        dquery, dkey, dvalue = ([[0.0] * width for _ in range(length)] for _ in range(3))
+        for h in range(n_heads):
+            columns = range(h * head_width, (h + 1) * head_width)
+            for i in range(length):
+                weights = weights_of[h, i]
+                dweights = {j: sum(dheads[i][c] * value[j][c] for c in columns) for j in weights}
+                expected = sum(weights[j] * dweights[j] for j in weights)
+                for j, a in weights.items():
+                    dscore = a * (dweights[j] - expected) * scale
+                    for c in columns:
+                        dquery[i][c] += dscore * key[j][c]
+                        dkey[j][c] += dscore * query[i][c]
+                        dvalue[j][c] += a * dheads[i][c]
+        for total, gradient in ((dquery_weights, dquery), (dkey_weights, dkey), (dvalue_weights, dvalue)):
+            add_outer(total, sequence, gradient)
+        # dinputs = dquery @ query_weights^T + dkey @ key_weights^T + dvalue @ value_weights^T
+        projected = [times(gradient, weights_t) for gradient, weights_t in zip((dquery, dkey, dvalue), transposed)]
+        dinputs.append([[q + k + v for q, k, v in zip(*rows)] for rows in zip(*projected)])
+    return outputs, dinputs, dquery_weights, dkey_weights, dvalue_weights, doutput_weights
+
+
+ATTENTION_SIZES = {"vectorized": (32, 64, 128, 4), "pure": (2, 6, 8, 2)}   # batch, positions, width, heads
+
+
+def attention_data(twin, dtype="float64", seed=0):
+    """(inputs, query_weights, key_weights, value_weights, output_weights, dvalues) of section 6, as arrays of
+    ``dtype``: inputs and dvalues of unit variance, weights of variance 1 / width (scores of order 1)."""
+    batch, length, width, _ = ATTENTION_SIZES[twin]
+    rng = np.random.default_rng(seed)
+    inputs = rng.standard_normal((batch, length, width)).astype(dtype)
+    weights = [(rng.standard_normal((width, width)) / np.sqrt(width)).astype(dtype) for _ in range(4)]
+    dvalues = rng.standard_normal((batch, length, width)).astype(dtype)
+    return (inputs, *weights, dvalues)
+
+
+def _torch_attention(inputs, weights, n_heads, dvalues):
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    n_samples, length, width = inputs.shape
+    x = torch.tensor(inputs, requires_grad=True)
+    projections = [torch.tensor(w, requires_grad=True) for w in weights]   # matrices, no biases, as in the twins
+    g = torch.tensor(dvalues)
+
+    def split(t):
+        return t.view(n_samples, length, n_heads, width // n_heads).transpose(1, 2)
+
+    def forward_backward():
+        for t in (x, *projections):
+            t.grad = None
+        query_weights, key_weights, value_weights, output_weights = projections
+        heads = torch.nn.functional.scaled_dot_product_attention(
+            split(x @ query_weights), split(x @ key_weights), split(x @ value_weights), is_causal=True)
+        outputs = heads.transpose(1, 2).reshape(n_samples, length, width) @ output_weights
+        outputs.backward(g)
+        return (outputs, x.grad, *(w.grad for w in projections))   # as the flat script returns them
+
+    return forward_backward
+
+
+def attention_contender(name, twin, dtype="float64"):
+    """One contender of section 6, set up from seed 0 (run in a worker process of its own)."""
+    attention = TWINS[twin].module("attention")
+    inputs, *weights, dvalues = attention_data(twin, dtype)
+    n_heads = ATTENTION_SIZES[twin][3]
+    mask = attention.causal_mask(inputs.shape[1])
+    if twin == "pure":
+        inputs, weights, dvalues = to_pure(inputs), to_pure(weights), to_pure(dvalues)
+    if name == "twinnet":
+        def forward_backward():
+            attention.multi_head_attention(inputs, *weights, n_heads, mask=mask)
+            return attention.multi_head_attention_backward(dvalues, inputs, *weights, n_heads, mask=mask)
+        return forward_backward
+    if name == "unchecked":
+        def forward_backward_unchecked():
+            attention.multi_head_attention.unchecked(inputs, *weights, n_heads, mask=mask)
+            return attention.multi_head_attention_backward.unchecked(dvalues, inputs, *weights, n_heads, mask=mask)
+        return forward_backward_unchecked
+    if name == "flat":
+        flat = flat_numpy_attention if twin == "vectorized" else flat_loop_attention
+        return lambda: flat(inputs, *weights, n_heads, mask, dvalues)
+    return _torch_attention(inputs, weights, n_heads, dvalues)
+
+
+def bench_attention(twin, dtype="float64", quick=False):
+    """multi_head_attention forward and backward in one twin, causal mask, against its flat script (and
+    PyTorch, for the vectorized twin)."""
+    return against_ceilings("attention_contender", twin, dtype, quick, ATTENTION_SIZES[twin])
 
 
 # ---------------------------------------------------------------- the whole run
@@ -653,29 +841,47 @@ def run(quick=False, data_dir=None, report=print):
             report(f"  {label}: peak {memory['peak_bytes'] / 1e6:.0f} MB; the float32 training set is "
                    f"{memory['float32_training_set_bytes'] / 1e6:.0f} MB, the budget "
                    f"{memory['budget_bytes'] / 1e6:.0f} MB ({memory['vs_budget']:.2f} of it)")
-    report("\n5. convolution, conv2d forward + backward, stride 1, padding 1 (targets: vectorized <= 1.2x a flat "
-           "im2col NumPy script, <= 2.0x PyTorch; pure <= 1.5x a flat loop script); each contender in a process of "
-           "its own")
-    results["conv"] = [bench_conv("vectorized", dtype, quick) for dtype in ("float32", "float64")]
-    results["conv"].append(bench_conv("pure", "float64", quick))
-    for conv in results["conv"]:
-        seconds = conv["seconds"]
-        batch, channels, filters, side, kernel = conv["size"]
-        if conv["twin"] == "vectorized":
-            flat_name = "flat im2col NumPy"
-            torch_part = (f", PyTorch {_seconds(seconds['torch'])} ({_ratio(conv, 'vs_torch')})" if conv["vs_torch"]
-                          else f"; {conv['torch_note']}")
-            label = f"vectorized, {conv['dtype']}"
-        else:
-            flat_name, torch_part, label = "flat loops", "", "pure"
-        report(f"  {label}, batch {batch}, {channels} -> {filters} channels, {side}x{side}, {kernel}x{kernel}: "
-               f"twinnet {_seconds(seconds['twinnet'])}, {flat_name} {_seconds(seconds['flat'])} "
-               f"({_ratio(conv, 'vs_flat')}){torch_part}")
-        report(f"    unchecked (conv2d.unchecked, conv2d_backward.unchecked, as a network calls them): "
-               f"{_seconds(seconds['unchecked'])} ({_ratio(conv, 'unchecked_vs_flat')} {flat_name})")
+    results["conv"] = _ceiling_section(
+        report, "5. convolution, conv2d forward + backward, stride 1, padding 1 (targets: vectorized <= 1.2x a flat "
+                "im2col NumPy script, <= 2.0x PyTorch; pure <= 1.5x a flat loop script)",
+        bench_conv, quick, "flat im2col NumPy", "conv2d",
+        lambda batch, channels, filters, side, kernel: f"batch {batch}, {channels} -> {filters} channels, "
+                                                       f"{side}x{side}, {kernel}x{kernel}")
+    results["attention"] = _ceiling_section(
+        report, "6. multi-head self-attention, multi_head_attention forward + backward, causal mask (targets: "
+                "vectorized <= 1.2x a flat NumPy script, <= 1.5x PyTorch; pure <= 1.5x a flat loop script)",
+        bench_attention, quick, "flat NumPy", "multi_head_attention",
+        lambda batch, length, width, heads: f"batch {batch}, {length} positions, width {width}, {heads} heads")
     results["seconds"] = time.perf_counter() - started
     report(f"\nmeasured in {results['seconds']:.0f} s")
     return results
+
+
+def _ceiling_section(report, title, measure, quick, flat_name, operation, describe):
+    """Section 5 or 6: ``measure`` (bench_conv, bench_attention) in the vectorized twin in float32 and float64,
+    then in the pure twin; each reported in two lines under the title, its size as ``describe(*size)`` says it."""
+    report(f"\n{title}; each contender in a process of its own")
+    results = [measure("vectorized", dtype, quick) for dtype in ("float32", "float64")]
+    results.append(measure("pure", "float64", quick))
+    for result in results:
+        _report_ceilings(report, result, describe(*result["size"]), flat_name, operation)
+    return results
+
+
+def _report_ceilings(report, result, size, flat_name, operation):
+    """Two lines of section 5 or 6: the public call against the flat script (and PyTorch), then the unchecked
+    bodies. flat_name: the vectorized twin's flat script (the pure twin's is "flat loops")."""
+    seconds = result["seconds"]
+    if result["twin"] == "vectorized":
+        torch_part = (f", PyTorch {_seconds(seconds['torch'])} ({_ratio(result, 'vs_torch')})" if result["vs_torch"]
+                      else f"; {result['torch_note']}")
+        label = f"vectorized, {result['dtype']}"
+    else:
+        flat_name, torch_part, label = "flat loops", "", "pure"
+    report(f"  {label}, {size}: twinnet {_seconds(seconds['twinnet'])}, {flat_name} {_seconds(seconds['flat'])} "
+           f"({_ratio(result, 'vs_flat')}){torch_part}")
+    report(f"    unchecked ({operation}.unchecked, {operation}_backward.unchecked, as a network calls them): "
+           f"{_seconds(seconds['unchecked'])} ({_ratio(result, 'unchecked_vs_flat')} {flat_name})")
 
 
 def _ratio(result, name):

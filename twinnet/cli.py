@@ -57,6 +57,7 @@ def _flag_value(kind, parse, accept, expected):
 
 _integer = _flag_value("an integer", int, lambda value: True, "an integer")
 _count = _flag_value("an integer", int, lambda value: value >= 1, "an integer >= 1")
+_two_or_more = _flag_value("an integer", int, lambda value: value >= 2, "an integer >= 2")
 _epochs = _flag_value("an integer", int, lambda value: value >= 0, "an integer >= 0")
 _non_negative = _flag_value("a number", float, lambda value: 0 <= value < math.inf, "a finite number >= 0")
 _positive = _flag_value("a number", float, lambda value: 0 < value < math.inf, "a finite number > 0")
@@ -88,7 +89,7 @@ def add_train_parser(commands):
                     "time each takes.")
     train.add_argument("--data", choices=list(DATA_DEFAULTS), default="spiral", help="the data set (spiral)")
     train.add_argument("--twin", choices=["both", "pure", "vectorized"],
-                       help="which twins run (both; vectorized for mnist and fashion-mnist)")
+                       help="which twins run (both; vectorized for mnist, fashion-mnist and sort)")
     train.add_argument("--epochs", type=_epochs,
                        help="passes over the data (spiral %(spiral)d, vertical %(vertical)d, sine %(sine)d)"
                        % {name: d["epochs"] for name, d in DATA_DEFAULTS.items()})
@@ -122,8 +123,12 @@ def add_train_parser(commands):
     train.add_argument("--dropout", type=_rate, help="dropout rate after hidden layers (0; mnist 0.2)")
     train.add_argument("--l1", type=_non_negative, help="L1 penalty on weights and biases (0)")
     train.add_argument("--l2", type=_non_negative, help="L2 penalty on weights and biases (0)")
-    train.add_argument("--samples", type=_count, help="points per class (100), or in all for sine (100)")
+    train.add_argument("--samples", type=_count, help="points per class (100), or in all for sine (100); training "
+                       "sequences for sort (20000; 960 when the pure twin runs)")
     train.add_argument("--classes", type=_count, help="classes for spiral and vertical (3)")
+    train.add_argument("--length", type=_count, help="digits to sort, for sort (8; 4 when the pure twin runs)")
+    train.add_argument("--symbols", type=_two_or_more, help="how many digits there are (0 .. N-1), for sort (10; 5 "
+                       "when the pure twin runs)")
     train.add_argument("--seed", type=_integer, default=0, help="seed for data, weights, batches, dropout (0)")
     train.add_argument("--data-dir", metavar="DIR", help="mnist/fashion-mnist files from DIR instead of the cache")
     train.add_argument("--train-limit", type=_count, metavar="N",

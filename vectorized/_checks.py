@@ -120,6 +120,7 @@ def _ragged(value):
 
 # What an array of each number of sides is called in messages.
 ARRAY_NAMES = {1: ("a vector (a list of numbers)", "vector"), 2: ("a matrix (a list of rows)", "matrix"),
+               3: ("a 3-D array (lists nested 3 deep)", "3-D array"),
                4: ("a 4-D array (lists nested 4 deep)", "4-D array")}
 
 
@@ -314,12 +315,15 @@ def vector_or_matrix(func, name, value):
 
 
 # The sides of an array a size relation can name.
-SIDES = ("rows", "columns", "values", "channels")
+SIDES = ("rows", "columns", "values", "channels", "features", "positions")
 
 
 def dimension(value, side):
-    """The number of rows, columns or values (a vector's length) of a checked array; the channels of images."""
-    return value.shape[1] if side in ("columns", "channels") else value.shape[0]
+    """The number of rows, columns or values (a vector's length) of a checked array; the channels of images;
+    the features of a matrix or of sequences (its last side); the positions of sequences."""
+    if side == "features":
+        return value.shape[-1]
+    return value.shape[1] if side in ("columns", "channels", "positions") else value.shape[0]
 
 
 def _shape(result):
@@ -356,6 +360,26 @@ def labels(func, name, value, n_samples, n_classes):
     outside = (result < 0) | (result >= n_classes)
     if outside.any():
         fail(ValueError, func, f"{name} expected labels in [0, {n_classes}), got {show_number(result[outside][0])}")
+    return result.astype(np.intp, copy=False)
+
+
+def int_rows(func, name, value, columns, low, high, what):
+    """Check a matrix of ints (n_samples, columns), each in [low, high): token indices, or the targets of
+    a sequence (``what``: what they are, in messages)."""
+    result = array(func, name, value, "a matrix")
+    if result.ndim != 2 or result.size == 0:
+        matrix(func, name, result)  # raises the error that fits what was passed
+    length(func, name, result.shape[1], columns, f"{what} per sample")
+    if result.dtype.kind not in "iu":
+        items = result.ravel().tolist()
+        odd = next((k for k, item in enumerate(items) if not isinstance(item, int) or isinstance(item, bool)), None)
+        if odd is not None:
+            i, j = divmod(odd, result.shape[1])
+            fail(TypeError, func, f"{name} expected {what} as ints, got {describe(items[odd])} at [{i}][{j}]")
+    outside = (result < low) | (result >= high)
+    if outside.any():
+        i, j = np.unravel_index(np.argmax(outside), outside.shape)
+        fail(ValueError, func, f"{name} expected {what} in [{low}, {high}), got {result[i, j]} at [{i}][{j}]")
     return result.astype(np.intp, copy=False)
 
 
@@ -469,6 +493,19 @@ def count_times(*others, what="values"):
         if math.prod(sides) > MAX_VALUES:
             fail(ValueError, func, f"{name} expected at most {MAX_VALUES} {what} "
                                    f"({' x '.join(map(str, others + (name,)))}), got {' x '.join(map(str, sides))}")
+        return value
+    return check
+
+
+def int_at_least(low, most=MAX_VALUES):
+    """A spec for ``takes``: an int >= ``low`` and at most ``most`` (None: no upper limit), for the
+    ints a count's range does not fit: an alphabet of 2 symbols or more, a seed that may not be negative."""
+    def check(func, name, value, arguments):
+        value = integer(func, name, value)
+        if value < low:
+            fail(ValueError, func, f"{name} expected an int >= {low}, got {show_number(value)}")
+        if most is not None and value > most:
+            fail(ValueError, func, f"{name} expected at most {most}, got {show_number(value)}")
         return value
     return check
 
@@ -656,9 +693,15 @@ LAYER_KEYS = {
     "max_pool2d": {"size": ("sides", REQUIRED), "stride": ("stride", None)},  # stride None: the size
     "avg_pool2d": {"size": ("sides", REQUIRED), "stride": ("stride", None)},
     "flatten": {},
+    "embedding": {"width": ("count", REQUIRED)},
+    "positional_encoding": {},
+    "layer_norm": {},
+    "transformer_block": {"heads": ("count", REQUIRED), "hidden": ("count", REQUIRED)},
 }
 IMAGE_LAYERS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")  # what takes images (n, channels, height, width)
-PARAMETER_LAYERS = ("dense", "conv2d")  # what has weights and biases
+SEQUENCE_LAYERS = ("positional_encoding", "transformer_block")  # what takes sequences (n, length, width)
+PARAMETER_LAYERS = ("dense", "conv2d", "embedding", "layer_norm", "transformer_block")  # what has parameters
+TOKENS = "tokens"  # the first side of the shape of a sequence of token indices: ("tokens", length, vocabulary)
 
 
 def _sides(func, name, value, low):
@@ -688,8 +731,14 @@ def pair(value):
 
 
 def input_shape(func, name, value):
-    """Check what one sample of a model is: a number of features (784) or images [channels, height, width]
-    ([1, 28, 28]); return it as an int or a list of 3 ints. A list of another length is neither (a TypeError)."""
+    """Check what one sample of a model is: a number of features (784), images [channels, height, width]
+    ([1, 28, 28]) or a sequence of token indices {"length": 16, "vocabulary": 11}; return it as an int, a
+    list of 3 ints or that dict. A list of another length is none of them (a TypeError)."""
+    if isinstance(value, dict):
+        if sorted(map(str, value)) != ["length", "vocabulary"]:
+            fail(ValueError, func, f"{name} expected a sequence of tokens such as {{'length': 16, 'vocabulary': 11}}, "
+                                   f"got the keys {sorted(map(str, value))}")
+        return {key: count(func, f"{name}['{key}']", value[key]) for key in ("length", "vocabulary")}
     if not isinstance(value, (list, tuple)):
         return count(func, name, value)
     if len(value) != 3:
@@ -702,8 +751,35 @@ def input_shape(func, name, value):
 
 
 def sample_shape(inputs):
-    """The shape of one sample, as a tuple, from a checked input shape: (784,) or (1, 28, 28)."""
+    """The shape of one sample, as a tuple, from a checked input shape: (784,), (1, 28, 28), or
+    ("tokens", 16, 11) for 16 token indices below 11. A sequence of vectors is (length, width)."""
+    if isinstance(inputs, dict):
+        return (TOKENS, inputs["length"], inputs["vocabulary"])
     return (inputs,) if isinstance(inputs, int) else tuple(inputs)
+
+
+def _sequence_output(func, where, layer, shape):
+    """The shape of one sample after a checked layer that takes token indices or sequences."""
+    kind = layer["type"]
+    if shape[0] == TOKENS:
+        if kind != "embedding":
+            fail(ValueError, func, f"{where} expected samples of features, images or sequences, got token indices "
+                                   f"(n_samples, {shape[1]}): start with an embedding layer")
+        if shape[2] * layer["width"] > MAX_VALUES:
+            fail(ValueError, func, f"{where} expected at most {MAX_VALUES} weights, got {shape[2]} x {layer['width']}")
+        return shape[1], layer["width"]
+    if kind == "embedding":
+        fail(ValueError, func, f"{where} expected token indices (n_samples, length), got samples of shape {shape}")
+    if len(shape) != 2:
+        fail(ValueError, func, f"{where} expected sequences (n_samples, length, width), got samples of shape {shape}")
+    if kind == "transformer_block":
+        if shape[1] % layer["heads"]:
+            fail(ValueError, func, f"{where} expected a number of heads that divides the width {shape[1]}, got "
+                                   f"{layer['heads']}")
+        if shape[1] * max(shape[1], layer["hidden"]) > MAX_VALUES:
+            fail(ValueError, func, f"{where} expected at most {MAX_VALUES} weights in a matrix, got {shape[1]} x "
+                                   f"{max(shape[1], layer['hidden'])}")
+    return shape
 
 
 def layer_output(func, where, layer, shape):
@@ -712,16 +788,18 @@ def layer_output(func, where, layer, shape):
     where: the layer's place in messages, such as "layers[3] (dense)".
     """
     kind = layer["type"]
+    if shape[0] == TOKENS or kind == "embedding" or kind in SEQUENCE_LAYERS:
+        return _sequence_output(func, where, layer, shape)
     if kind in IMAGE_LAYERS and len(shape) != 3:
         fail(ValueError, func, f"{where} expected images (n_samples, channels, height, width), got samples of "
                                f"shape {shape}")
-    if kind == "dense":
-        if len(shape) != 1:
+    if kind == "dense":  # on samples of features, or on every position of a sequence
+        if len(shape) == 3:
             fail(ValueError, func, f"{where} expected samples of features (n_samples, features), got images of "
                                    f"shape {shape}: put a flatten layer before it")
-        if shape[0] * layer["units"] > MAX_VALUES:
-            fail(ValueError, func, f"{where} expected at most {MAX_VALUES} weights, got {shape[0]} x {layer['units']}")
-        return (layer["units"],)
+        if shape[-1] * layer["units"] > MAX_VALUES:
+            fail(ValueError, func, f"{where} expected at most {MAX_VALUES} weights, got {shape[-1]} x {layer['units']}")
+        return (*shape[:-1], layer["units"])
     if kind == "flatten":
         return (math.prod(shape),)
     if kind not in IMAGE_LAYERS:
@@ -778,10 +856,23 @@ def layer_list(func, name, value, inputs, types):
     if not any(layer["type"] in PARAMETER_LAYERS for layer in checked):
         fail(ValueError, func, f"{name} expected at least one layer with weights ({' or '.join(PARAMETER_LAYERS)}), "
                                f"got none")
-    if len(shape) != 1:
+    if len(shape) == 3:
         fail(ValueError, func, f"{name} expected to end in samples of features for the task's output, got images "
                                f"of shape {shape}: end with a flatten layer and a dense layer")
     return checked
+
+
+def task_for_layers(func, name, value, tasks, layers, inputs):
+    """Check a task among ``tasks`` for checked layers: a model that ends in sequences (a prediction at
+    every position) is a classification, a softmax at each position."""
+    value = choice(func, name, value, tasks)
+    shape = sample_shape(inputs)
+    for layer in layers:
+        shape = layer_output(func, None, layer, shape)
+    if len(shape) == 2 and value != "classification":
+        fail(ValueError, func, f"{name} expected \"classification\" for layers that end in sequences {shape}, "
+                               f"got {value!r}")
+    return value
 
 
 def mlp_layers(sizes, activation, dropout):
@@ -810,18 +901,35 @@ def model_shapes(model_):
 
 
 def parameter_shapes(layer, shape):
-    """The shapes of a checked layer's weights and biases, given the shape of its inputs; None when it has none.
+    """The names and shapes of a checked layer's parameters, given the shape of one input sample ({} for none).
 
-    dense: (n_inputs, units), (units,)
-    conv2d: (filters, channels * kernel_height * kernel_width), (filters,): each filter's weights in one
-    row, in (channel, row, column) order, the matrix the optimizers and penalties take (the layer
-    reshapes it to (filters, channels, kernel_height, kernel_width) for conv2d)
+    dense: weights (n_inputs, units), biases (units,); n_inputs is the last side: on a sequence,
+    the same weights at every position
+    conv2d: weights (filters, channels * kernel_height * kernel_width), biases (filters,): each filter's
+    weights in one row, in (channel, row, column) order, the matrix the optimizers and penalties take
+    (the layer reshapes it to (filters, channels, kernel_height, kernel_width) for conv2d)
+    embedding: table (vocabulary, width)    layer_norm: gamma, beta (features,)
+    transformer_block, on sequences of width d: attention_gamma, attention_beta (d,), query_weights,
+    key_weights, value_weights, output_weights (d, d), mlp_gamma, mlp_beta (d,), hidden_weights
+    (d, hidden), hidden_biases (hidden,), output_layer_weights (hidden, d), output_layer_biases (d,)
     """
-    if layer["type"] == "dense":
-        return (shape[0], layer["units"]), (layer["units"],)
-    if layer["type"] == "conv2d":
-        return (layer["filters"], shape[0] * math.prod(pair(layer["kernel"]))), (layer["filters"],)
-    return None
+    kind, width = layer["type"], shape[-1]
+    if kind == "dense":
+        return {"weights": (width, layer["units"]), "biases": (layer["units"],)}
+    if kind == "conv2d":
+        return {"weights": (layer["filters"], shape[0] * math.prod(pair(layer["kernel"]))),
+                "biases": (layer["filters"],)}
+    if kind == "embedding":
+        return {"table": (shape[2], layer["width"])}
+    if kind == "layer_norm":
+        return {"gamma": (width,), "beta": (width,)}
+    if kind == "transformer_block":
+        return {"attention_gamma": (width,), "attention_beta": (width,),
+                **{f"{role}_weights": (width, width) for role in ("query", "key", "value", "output")},
+                "mlp_gamma": (width,), "mlp_beta": (width,), "hidden_weights": (width, layer["hidden"]),
+                "hidden_biases": (layer["hidden"],), "output_layer_weights": (layer["hidden"], width),
+                "output_layer_biases": (width,)}
+    return {}
 
 
 def model_file(func, file_name, document, file_format, versions):
@@ -915,33 +1023,36 @@ def model(func, value, activations, tasks, dtype=None, file=None, types=()):
     if "layers" in value:
         inputs = input_shape(func, "inputs", value["inputs"])
         value = {**value, "inputs": inputs, "layers": layer_list(func, "layers", value["layers"], inputs, types)}
-        choice(func, "task", value["task"], tasks)
+        task_for_layers(func, "task", value["task"], tasks, value["layers"], inputs)
         non_negative(func, "l1", value["l1"])
         non_negative(func, "l2", value["l2"])
     else:
         model_settings(func, value, activations, tasks)
-    # The layers with weights, in order: (place in messages, weights' shape, biases' shape).
+    # The layers with parameters, in order: (place in messages, {name: shape}); the k-th one's
+    # parameters are called name + k in params ("weights0", "biases0", "table1", ...).
     expected = []
     for i, (layer, shape_) in enumerate(zip(model_layers(value), model_shapes(value))):
         if layer["type"] in PARAMETER_LAYERS:
             where = f"layer {len(expected)}" if "sizes" in value else f"layers[{i}] ({layer['type']})"
-            expected.append((where, *parameter_shapes(layer, shape_)))
+            expected.append((where, parameter_shapes(layer, shape_)))
     params = value["params"]
-    names = [f"{kind}{k}" for k in range(len(expected)) for kind in ("weights", "biases")]
+    names = [f"{name}{k}" for k, (_, shapes) in enumerate(expected) for name in shapes]
     if not isinstance(params, dict) or sorted(params) != sorted(names):
         got = sorted(params) if isinstance(params, dict) else describe(params)
         fail(ValueError, func, f"params expected the arrays {names}, got {got}")
     for name in names:
         finite_parameter(func, name, params[name], file)
     checked = {}
-    for k, (where, weights_shape, biases_shape) in enumerate(expected):
-        weights = matrix(func, f"params['weights{k}']", params[f"weights{k}"])
-        biases = vector(func, f"params['biases{k}']", params[f"biases{k}"])
-        got = (dimension(weights, "rows"), dimension(weights, "columns")), (dimension(biases, "values"),)
-        if got != (weights_shape, biases_shape):
-            fail(ValueError, func, f"params of {where} expected shapes {weights_shape} and {biases_shape}, got "
-                                   f"{got[0]} and {got[1]}")
-        checked[f"weights{k}"], checked[f"biases{k}"] = weights, biases
+    for k, (where, shapes) in enumerate(expected):
+        got = {}
+        for name, shape_ in shapes.items():
+            array_ = (matrix if len(shape_) == 2 else vector)(func, f"params['{name}{k}']", params[f"{name}{k}"])
+            got[name] = tuple(dimension(array_, side) for side in (("rows", "columns") if len(shape_) == 2
+                                                                   else ("values",)))
+            checked[f"{name}{k}"] = array_
+        if got != shapes:
+            fail(ValueError, func, f"params of {where} expected shapes {' and '.join(map(str, shapes.values()))}, "
+                                   f"got {' and '.join(map(str, got.values()))}")
     # The same model, with its parameters as one twin computes with them (the same lists in pure,
     # the very same arrays in vectorized when they were already).
     return {**value, "params": one_dtype(checked, dtype)}
@@ -979,14 +1090,19 @@ def masks(func, value, n_layers):
 
 def batch(func, name, value, shape_, what):
     """Check a batch of samples of one shape: a matrix (n_samples, features) when ``shape_`` is
-    (features,), else images (n_samples, channels, height, width); ``what``: what they are, in messages."""
+    (features,), token indices (n_samples, length) when it is ("tokens", length, vocabulary),
+    sequences (n_samples, length, width) when (length, width), else images (n_samples, channels,
+    height, width); ``what``: what they are, in messages."""
+    if shape_[0] == TOKENS:
+        return int_rows(func, name, value, shape_[1], 0, shape_[2], f"token indices ({what})")
     if len(shape_) == 1:
         value = matrix(func, name, value)
         length(func, name, dimension(value, "columns"), shape_[0], f"columns ({what})")
         return value
-    value = KINDS["images"](func, name, value)  # the convolution's check of its inputs
+    kind = "sequences" if len(shape_) == 2 else "images"
+    value = deep_array(func, name, value, len(shape_) + 1)
     if value.shape[1:] != shape_:
-        fail(ValueError, func, f"{name} expected images of shape (n_samples, {', '.join(map(str, shape_))}) "
+        fail(ValueError, func, f"{name} expected {kind} of shape (n_samples, {', '.join(map(str, shape_))}) "
                                f"({what}), got shape {value.shape}")
     return value
 
@@ -1019,7 +1135,7 @@ def in_model_dtype(value, model_):
     """
     if value.dtype.kind != "f":
         return value
-    return value.astype(model_["params"]["weights0"].dtype, copy=False)
+    return value.astype(next(iter(model_["params"].values())).dtype, copy=False)
 
 
 def network_inputs(func, name, value, model_):
@@ -1048,8 +1164,14 @@ def network_targets(batch):
     def check(func, name, value, arguments):
         model_, rows = arguments["model"], arguments[batch]
         n_samples = len(rows[-1]["outputs"]) if batch == "cache" else len(rows)
-        n_outputs = model_shapes(model_)[-1][0]
-        return in_model_dtype(task_targets(func, name, value, model_["task"], n_samples, n_outputs), model_)
+        outputs = model_shapes(model_)[-1]
+        if len(outputs) == 2:  # sequences: a label per position, -1 where nothing is scored
+            value = int_rows(func, name, value, outputs[0], -1, outputs[1], "labels (-1: not scored)")
+            length(func, name, len(value), n_samples, "rows (one per sample)")
+            if all(label == -1 for row in value for label in row):
+                fail(ValueError, func, f"{name} expected at least one label that is scored, got -1 everywhere")
+            return value
+        return in_model_dtype(task_targets(func, name, value, model_["task"], n_samples, outputs[0]), model_)
     return check
 
 
@@ -1106,13 +1228,18 @@ def flag(func, name, value):
 def images(func, name, value):
     """Check a non-empty 4-D array of finite numbers: images ``(n_samples, channels, height, width)``
     or kernels ``(n_filters, channels, kernel_height, kernel_width)``; return it."""
-    if _ready(value, 4):
+    return deep_array(func, name, value, 4)
+
+
+def deep_array(func, name, value, ndim):
+    """Check a non-empty array of finite numbers with ``ndim`` sides (lists nested ``ndim`` deep); return it."""
+    if _ready(value, ndim):
         return finite(func, name, value)
-    result = array(func, name, value, "a 4-D array")
-    if result.ndim != 4:
-        fail(ValueError, func, f"{name} expected {ARRAY_NAMES[4][0]}, got {_shape(result)}")
+    result = array(func, name, value, f"a {ndim}-D array")
+    if result.ndim != ndim:
+        fail(ValueError, func, f"{name} expected {ARRAY_NAMES[ndim][0]}, got {_shape(result)}")
     if result.size == 0:
-        fail(ValueError, func, f"{name} expected a non-empty 4-D array, got shape {result.shape}")
+        fail(ValueError, func, f"{name} expected a non-empty {ARRAY_NAMES[ndim][1]}, got shape {result.shape}")
     return finite(func, name, _floats(func, name, result))
 
 
@@ -1235,6 +1362,165 @@ def image_shape(func, name, value, flattened=None):
     return sides
 
 
+# ---------------------------------------------------------------- normalisation
+# Layer norm takes a row of features per sample, (n_samples, features), or per position of each
+# sample's sequence, (n_samples, length, features); batch norm takes the statistics of a batch of
+# 2 samples or more, and evaluates with running variances, which are never negative.
+
+
+def matrix_or_sequences(func, name, value):
+    """Check a matrix ``(n_samples, features)`` or sequences ``(n_samples, length, features)`` of finite
+    numbers: a row of features per sample, or per position of each sample; return it."""
+    if _ready(value, 2) or _ready(value, 3):
+        return finite(func, name, value)
+    result = array(func, name, value, "a matrix or sequences")
+    return deep_array(func, name, result, 3) if result.ndim >= 3 else matrix(func, name, result)
+
+
+def batch_of_two_or_more(func, name, value):
+    """Check a matrix of at least 2 rows: a batch whose statistics (each feature's mean and variance over
+    the batch) normalise it, which a single sample does not have; return it."""
+    value = matrix(func, name, value)
+    if dimension(value, "rows") < 2:
+        fail(ValueError, func, f"{name} expected a batch of at least 2 samples (rows), to take each feature's "
+                               f"mean and variance over, got 1 sample")
+    return value
+
+
+def positive(func, name, value):
+    """Check that ``value`` is a number > 0 (an epsilon added to a variance) and return it as a float."""
+    value = number(func, name, value)
+    if not value > 0:
+        fail(ValueError, func, f"{name} expected a number > 0, got {value!r}")
+    return value
+
+
+def fraction(func, name, value):
+    """Check a fraction: a number in [0, 1] (a running average's momentum); return it as a float."""
+    value = number(func, name, value)
+    if not 0.0 <= value <= 1.0:
+        fail(ValueError, func, f"{name} expected a fraction in [0, 1], got {value!r}")
+    return value
+
+
+def variances(func, name, value):
+    """Check variances: a vector of finite numbers >= 0; return it."""
+    value = vector(func, name, value)
+    negative = value < 0
+    if negative.any():
+        i = int(np.argmax(negative))
+        fail(ValueError, func, f"{name} expected variances (numbers >= 0), got {show_number(float(value[i]))} "
+                               f"at [{i}]")
+    return value
+
+
+# ---------------------------------------------------------------- sequences, token indices and attention masks
+# Sequences are (n_samples, length, width), a vector of features at each position; token indices are
+# (n_samples, length) ints, each naming a row of an embedding table; an attention mask is
+# (n_queries, n_keys) booleans, True where a query may attend to a key (PyTorch's convention), with
+# at least one True in each row: a query with no key to attend to would make its softmax 0 / 0.
+
+
+def sequences(func, name, value):
+    """Check a non-empty 3-D array of finite numbers: sequences ``(n_samples, length, width)``; return it."""
+    return deep_array(func, name, value, 3)
+
+
+def _first_where(rows, test):
+    """The first value of a matrix, row by row, for which ``test`` is true, with its place: ('[0][1]', value);
+    None when there is none."""
+    return next(((f"[{i}][{j}]", x) for i, row in enumerate(rows) for j, x in enumerate(row) if test(x)), None)
+
+
+def _at_most(func, name, sides, what):
+    """Fail unless ``sides`` make at most MAX_VALUES values, in ``what`` (the outputs, the attention weights)."""
+    if math.prod(sides) > MAX_VALUES:
+        fail(ValueError, func, f"{name} expected at most {MAX_VALUES} values in {what}, got "
+                               f"{' x '.join(map(str, sides))}")
+
+
+def indices(func, name, value, rows):
+    """Check token indices ``(n_samples, length)``: ints in [0, vocabulary); return them. ``rows`` is the
+    vocabulary (a checked count), or the embedding table (a checked matrix, a row per token), whose
+    outputs (n_samples x length x width) may hold at most MAX_VALUES values. A float, even 2.0, is refused."""
+    vocabulary = rows if isinstance(rows, numbers.Integral) else dimension(rows, "rows")
+    matrix(func, name, value)  # the shape, and finite numbers, as for any matrix
+    result = array(func, name, value, "a matrix")
+    if not (isinstance(value, np.ndarray) and value.dtype.kind in "iu"):  # lists: each value, as the pure twin
+        odd = _first_where(_lists(value), lambda index: not isinstance(index, numbers.Integral)
+                           or isinstance(index, (bool, np.bool_)))
+        if odd is not None:
+            fail(TypeError, func, f"{name} expected integer indices (rows of the table), got {describe(odd[1])} "
+                                  f"at {odd[0]}")
+    outside = (result < 0) | (result >= vocabulary)
+    if outside.any():
+        bad = tuple(np.argwhere(outside)[0])
+        fail(ValueError, func, f"{name} expected indices in [0, {vocabulary}) (a row of the table each), got "
+                               f"{show_number(result[bad])} at [{bad[0]}][{bad[1]}]")
+    if not isinstance(rows, numbers.Integral):
+        _at_most(func, name, (*result.shape, dimension(rows, "columns")), "the outputs")
+    return result.astype(np.intp, copy=False)
+
+
+def attention_mask(func, name, value, n_queries, n_keys):
+    """Check an attention mask: None, or ``(n_queries, n_keys)`` booleans, True where a query may attend
+    to a key, with at least one True in each row; return it. 0 and 1 are refused: PyTorch reads a mask
+    of numbers as amounts added to the scores, not as booleans."""
+    if value is None:
+        return None
+    matrix(func, name, value)  # the shape, and finite numbers, as for any matrix
+    result = array(func, name, value, "a matrix")
+    if result.shape != (n_queries, n_keys):
+        fail(ValueError, func, f"{name} expected shape ({n_queries}, {n_keys}) (n_queries, n_keys), "
+                               f"got shape {result.shape}")
+    if result.dtype.kind != "b":
+        odd = _first_where(_lists(value), lambda allowed: not isinstance(allowed, (bool, np.bool_)))
+        if odd is not None:
+            fail(TypeError, func, f"{name} expected booleans (True where a query may attend to a key), "
+                                  f"got {describe(odd[1])} at {odd[0]}")
+    empty = ~result.any(axis=1)
+    if empty.any():
+        fail(ValueError, func, f"{name} expected at least one True in each row (a key for each query to "
+                               f"attend to), got a row of False at row {int(np.argmax(empty))}")
+    return result
+
+
+def mask_over(queries, keys, heads=None):
+    """A spec for ``takes``: the attention mask of the queries of the argument ``queries`` over the keys
+    of the argument ``keys`` (sequences, checked before it; see ``attention_mask``). The attention
+    weights, n_samples x n_queries x n_keys (x the argument ``heads``, a number of heads), may hold at
+    most MAX_VALUES values."""
+    def check(func, name, value, arguments):
+        n_queries, n_keys = dimension(arguments[queries], "positions"), dimension(arguments[keys], "positions")
+        n_heads = [arguments[heads]] if heads is not None else []
+        _at_most(func, keys, [dimension(arguments[queries], "rows"), *n_heads, n_queries, n_keys],
+                 "the attention weights")
+        return attention_mask(func, name, value, n_queries, n_keys)
+    return check
+
+
+def heads_of(over):
+    """A spec for ``takes``: a number of attention heads, a count that divides the width (the features)
+    of the argument ``over``, which the heads share out, width // n_heads each."""
+    def check(func, name, value, arguments):
+        value = count(func, name, value)
+        width = dimension(arguments[over], "features")
+        if width % value:
+            fail(ValueError, func, f"{name} expected a divisor of {width} (the width of {over}, shared out "
+                                   f"among the heads), got {value}")
+        return value
+    return check
+
+
+def rows_of_table(gradient):
+    """A spec for ``takes``: the number of rows of an embedding table (its vocabulary) whose gradient has
+    the width (the features) of the argument ``gradient``: a count, the table at most MAX_VALUES values."""
+    def check(func, name, value, arguments):
+        width = dimension(arguments[gradient], "features")
+        return count_times(width, what="values in the table")(func, name, value, arguments)
+    return check
+
+
 # The kinds a spec can name. "targets" and "arrays" can be checked for another argument
 # ("targets for predictions"; "arrays for params": the same names and shapes as params),
 # and so are a network's "inputs", "outputs", "cache" and "masks" ("inputs for model").
@@ -1271,6 +1557,13 @@ KINDS = {
     "window": stride,
     "padding": padding,
     "image shape": image_shape,
+    "matrix or sequences": matrix_or_sequences,
+    "batch of 2 or more": batch_of_two_or_more,
+    "positive": positive,
+    "fraction": fraction,
+    "variances": variances,
+    "sequences": sequences,
+    "indices": indices,
 }
 
 

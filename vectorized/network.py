@@ -23,11 +23,19 @@ or, for a multilayer perceptron, the shorthand that create makes::
 which stands for the layers dense, activation (and dropout) per hidden layer, then dense
 (``_mlp_layers``): the network runs both as their list of layers, each layer type's
 parameters, forward and backward pass found in one table, LAYERS. The k-th layer with
-weights (dense or conv2d) has the parameters "weights{k}" and "biases{k}", drawn with seed
+parameters has them under its names with k added ("weights{k}" and "biases{k}" for dense
+and conv2d, "table{k}" for an embedding, ...; see _checks.parameter_shapes), drawn with seed
 seed * 1000 + k, so that create(sizes) and create_layers with the layers they stand for
 make the very same model. A conv2d layer keeps its weights as a matrix (filters, channels *
 kernel_height * kernel_width), one filter per row, and reshapes them for conv2d. Mini-batches
 of images keep their (n_samples, channels, height, width) shape from layer to layer.
+
+A sequence model takes token indices, {"length": 16, "vocabulary": 11} as its "inputs":
+an embedding layer turns (n_samples, length) ints into sequences (n_samples, length, width),
+and positional_encoding, transformer_block (pre-norm, causal), layer_norm and dense layers
+act on every position; the task, a classification, puts a softmax at every position. Its
+targets are (n_samples, length) labels, -1 where a position is not scored (the prompt of a
+task that only scores the answer); the loss and accuracy are means over the scored positions.
 
 Every function takes the model and returns new values; none changes it. The
 same seed gives the same initial weights, mini-batches and dropout masks in
@@ -70,12 +78,7 @@ import tempfile
 
 import numpy as np
 
-from vectorized import _checks, activations, layers, linalg, losses, optimizers, rng
-
-try:  # the convolution's module arrives with a change of its own; until then, no image layers
-    from vectorized import conv
-except ImportError:
-    conv = None
+from vectorized import _checks, activations, attention, conv, layers, linalg, losses, normalization, optimizers, rng
 
 # Hidden activations: (forward, backward, what the backward takes besides dvalues).
 # The network checks its arguments once, at its own entry points; inside, it
@@ -87,6 +90,7 @@ HIDDEN_ACTIVATIONS = {
     "leaky_relu": (activations.leaky_relu.unchecked, activations.leaky_relu_backward.unchecked, "inputs"),
     "tanh": (activations.tanh.unchecked, activations.tanh_backward.unchecked, "outputs"),
     "sigmoid": (activations.sigmoid.unchecked, activations.sigmoid_backward.unchecked, "outputs"),
+    "gelu": (activations.gelu.unchecked, activations.gelu_backward.unchecked, "inputs"),
     "linear": (activations.linear.unchecked, lambda dvalues, values: activations.linear_backward.unchecked(dvalues),
                "outputs"),
 }
@@ -109,10 +113,12 @@ OPTIMIZERS = {
 # ---------------------------------------------------------------- the layers
 # Every layer type in one table, LAYERS: how it draws its parameters (None: it has none),
 # and its forward and backward passes, each a few words around its operations' bodies:
-#     init(layer, shape, seed, method) -> (weights, biases)      shape: of one input sample
-#     forward(layer, inputs, params, mask) -> outputs            params: [weights, biases], or []
-#     backward(layer, dvalues, entry, params, need_dinputs) -> (dinputs, gradients of params)
-# entry is what forward kept of the layer: {"inputs", "outputs", "mask"}.
+#     init(layer, shape, seed, method) -> {name: array}          shape: of one input sample
+#     forward(layer, inputs, params, mask) -> outputs            params: {name: array}, or {}
+#     backward(layer, dvalues, entry, params, need_dinputs) -> (dinputs, {name: gradient})
+# entry is what forward kept of the layer: {"inputs", "outputs", "mask"}. The names are
+# _checks.parameter_shapes's ("weights", "biases", "table", ...); in the model's params the
+# k-th layer with parameters adds k to them ("weights0", "biases0", "table1", ...).
 Layer = collections.namedtuple("Layer", "init forward backward")
 
 # What the checks know of layers, which the network is run by: a model's layers (those its sizes
@@ -121,43 +127,82 @@ _model_layers, _model_shapes, _mlp_layers = _checks.model_layers, _checks.model_
 _sample_shape, _layer_output, _pair = _checks.sample_shape, _checks.layer_output, _checks.pair
 
 
-def _is_images(values):
-    """True for a batch of images (n_samples, channels, height, width); False for a matrix, or a number."""
-    return isinstance(values, np.ndarray) and values.ndim == 4
+def _is_batch(values):
+    """True for a batch of images (n, channels, height, width) or sequences (n, length, width);
+    False for a matrix, or a number."""
+    return isinstance(values, np.ndarray) and values.ndim > 2
 
 
-def _shape(images):
-    """The shape of a batch of images, (n_samples, channels, height, width)."""
-    return images.shape
+def _shape(values):
+    """The shape of a batch of images or sequences."""
+    return values.shape
+
+
+def _samples(values):
+    """Each sample of a batch of images or sequences as one row of values: (n_samples, values)."""
+    return values.reshape(len(values), -1)
+
+
+def _unsamples(rows, shape):
+    """Rows of values back into a batch of ``shape``: what _samples undoes."""
+    return rows.reshape(shape)
+
+
+def _positions(sequences):
+    """Each position of each sequence as one row: (n_samples, length, width) -> (n_samples * length, width)."""
+    return sequences.reshape(-1, sequences.shape[-1])
+
+
+def _sequences(rows, length):
+    """Rows back into sequences: (n_samples * length, width) -> (n_samples, length, width)."""
+    return rows.reshape(-1, length, rows.shape[-1])
 
 
 def _by_rows(operation, values, *others):
-    """An operation written for (n_samples, features) matrices, applied to a batch of images
-    through the rows they flatten to (others: a mask or images like values, or numbers)."""
-    if not _is_images(values):
+    """An operation written for (n_samples, features) matrices, applied to a batch of images or
+    sequences through the rows of its samples (others: a mask or a batch like values, or numbers)."""
+    if not _is_batch(values):
         return operation(values, *others)
-    flat = [conv.flatten.unchecked(other) if _is_images(other) else other for other in others]
-    return conv.flatten_backward.unchecked(operation(conv.flatten.unchecked(values), *flat), _shape(values))
+    flat = [_samples(other) if _is_batch(other) else other for other in others]
+    return _unsamples(operation(_samples(values), *flat), _shape(values))
+
+
+def _by_positions(operation, values, *others):
+    """An operation written for (n_samples, features) matrices, applied at every position of a batch
+    of sequences (others: a batch like values, or weights); its first result back in sequences."""
+    if not _is_batch(values):
+        return operation(values, *others)
+    results = operation(_positions(values), *[_positions(other) if _is_batch(other) else other for other in others])
+    first = results[0] if isinstance(results, tuple) else results
+    first = None if first is None else _sequences(first, values.shape[1])
+    return (first, *results[1:]) if isinstance(results, tuple) else first
+
+
+def _plus(a, b):
+    """Element by element sum of two arrays of one shape (a residual connection)."""
+    return a + b
 
 
 def _init_dense(layer, shape, seed, method):
-    return layers.init_dense.unchecked(shape[0], layer["units"], seed, method)
+    weights, biases = layers.init_dense.unchecked(shape[-1], layer["units"], seed, method)
+    return {"weights": weights, "biases": biases}
 
 
 def _dense_forward(layer, inputs, params, mask):
-    return layers.dense_forward.unchecked(inputs, *params)
+    return _by_positions(layers.dense_forward.unchecked, inputs, params["weights"], params["biases"])
 
 
 def _dense_backward(layer, dvalues, entry, params, need_dinputs):
-    dinputs, dweights, dbiases = layers.dense_backward.unchecked(dvalues, entry["inputs"], params[0], need_dinputs)
-    return dinputs, [dweights, dbiases]
+    dinputs, dweights, dbiases = _by_positions(
+        lambda d, x: layers.dense_backward.unchecked(d, x, params["weights"], need_dinputs), dvalues, entry["inputs"])
+    return dinputs, {"weights": dweights, "biases": dbiases}
 
 
 def _activation(name):
     """A HIDDEN_ACTIVATIONS entry as a layer: its backward takes the layer's inputs or its outputs."""
     forward, backward, takes = HIDDEN_ACTIVATIONS[name]
     return Layer(None, lambda layer, inputs, params, mask: _by_rows(forward, inputs),
-                 lambda layer, dvalues, entry, params, need_dinputs: (_by_rows(backward, dvalues, entry[takes]), []))
+                 lambda layer, dvalues, entry, params, need_dinputs: (_by_rows(backward, dvalues, entry[takes]), {}))
 
 
 def _dropout_forward(layer, inputs, params, mask):
@@ -166,8 +211,8 @@ def _dropout_forward(layer, inputs, params, mask):
 
 def _dropout_backward(layer, dvalues, entry, params, need_dinputs):
     if entry["mask"] is None:
-        return dvalues, []
-    return _by_rows(layers.dropout_backward.unchecked, dvalues, entry["mask"], layer["rate"]), []
+        return dvalues, {}
+    return _by_rows(layers.dropout_backward.unchecked, dvalues, entry["mask"], layer["rate"]), {}
 
 
 def _init_conv2d(layer, shape, seed, method):
@@ -175,7 +220,7 @@ def _init_conv2d(layer, shape, seed, method):
     inputs and a neuron per filter (so "he" scales by sqrt(2 / fan_in)), one filter per row."""
     fan_in = shape[0] * math.prod(_pair(layer["kernel"]))
     weights, biases = layers.init_dense.unchecked(fan_in, layer["filters"], seed, method)
-    return linalg.transpose.unchecked(weights), biases
+    return {"weights": linalg.transpose.unchecked(weights), "biases": biases}
 
 
 def _filters(layer, weights, inputs):
@@ -184,15 +229,15 @@ def _filters(layer, weights, inputs):
 
 
 def _conv2d_forward(layer, inputs, params, mask):
-    return conv.conv2d.unchecked(inputs, _filters(layer, params[0], inputs), params[1],
+    return conv.conv2d.unchecked(inputs, _filters(layer, params["weights"], inputs), params["biases"],
                                  _pair(layer["stride"]), _pair(layer["padding"]))
 
 
 def _conv2d_backward(layer, dvalues, entry, params, need_dinputs):
     dinputs, dweights, dbiases = conv.conv2d_backward.unchecked(
-        dvalues, entry["inputs"], _filters(layer, params[0], entry["inputs"]), _pair(layer["stride"]),
+        dvalues, entry["inputs"], _filters(layer, params["weights"], entry["inputs"]), _pair(layer["stride"]),
         _pair(layer["padding"]))
-    return dinputs, [conv.flatten.unchecked(dweights), dbiases]
+    return dinputs, {"weights": conv.flatten.unchecked(dweights), "biases": dbiases}
 
 
 def _max_pool2d_forward(layer, inputs, params, mask):
@@ -200,7 +245,7 @@ def _max_pool2d_forward(layer, inputs, params, mask):
 
 
 def _max_pool2d_backward(layer, dvalues, entry, params, need_dinputs):
-    return conv.max_pool2d_backward.unchecked(dvalues, entry["inputs"], layer["size"], layer["stride"]), []
+    return conv.max_pool2d_backward.unchecked(dvalues, entry["inputs"], layer["size"], layer["stride"]), {}
 
 
 def _avg_pool2d_forward(layer, inputs, params, mask):
@@ -208,7 +253,7 @@ def _avg_pool2d_forward(layer, inputs, params, mask):
 
 
 def _avg_pool2d_backward(layer, dvalues, entry, params, need_dinputs):
-    return conv.avg_pool2d_backward.unchecked(dvalues, entry["inputs"], layer["size"], layer["stride"]), []
+    return conv.avg_pool2d_backward.unchecked(dvalues, entry["inputs"], layer["size"], layer["stride"]), {}
 
 
 def _flatten_forward(layer, inputs, params, mask):
@@ -216,7 +261,109 @@ def _flatten_forward(layer, inputs, params, mask):
 
 
 def _flatten_backward(layer, dvalues, entry, params, need_dinputs):
-    return conv.flatten_backward.unchecked(dvalues, _shape(entry["inputs"])), []
+    return conv.flatten_backward.unchecked(dvalues, _shape(entry["inputs"])), {}
+
+
+def _init_embedding(layer, shape, seed, method):
+    """A table of token vectors drawn from N(0, 1), as PyTorch's nn.Embedding draws them."""
+    return {"table": rng.normal.unchecked((shape[2], layer["width"]), seed)}
+
+
+def _embedding_forward(layer, inputs, params, mask):
+    return attention.embedding.unchecked(inputs, params["table"])
+
+
+def _embedding_backward(layer, dvalues, entry, params, need_dinputs):
+    # Token indices have no gradient: the embedding is always a first layer.
+    return None, {"table": attention.embedding_backward.unchecked(dvalues, entry["inputs"], len(params["table"]))}
+
+
+def _positional_encoding_forward(layer, inputs, params, mask):
+    encoding = attention.positional_encoding.unchecked(len(inputs[0]), len(inputs[0][0]))
+    return _plus(inputs, encoding)                 # the same encoding added to every sample
+
+
+def _positional_encoding_backward(layer, dvalues, entry, params, need_dinputs):
+    return dvalues, {}
+
+
+def _init_layer_norm(layer, shape, seed, method):
+    """gamma 1 and beta 0: to begin with, the normalised values as they are."""
+    return {"gamma": np.ones(shape[-1]), "beta": np.zeros(shape[-1])}
+
+
+def _layer_norm_forward(layer, inputs, params, mask):
+    return normalization.layer_norm.unchecked(inputs, params["gamma"], params["beta"])
+
+
+def _layer_norm_backward(layer, dvalues, entry, params, need_dinputs):
+    dinputs, dgamma, dbeta = normalization.layer_norm_backward.unchecked(dvalues, entry["inputs"], params["gamma"])
+    return dinputs, {"gamma": dgamma, "beta": dbeta}
+
+
+def _init_transformer_block(layer, shape, seed, method):
+    """Each matrix drawn as a dense layer's, with seed seed * 16 + its place; gamma 1, beta and biases 0."""
+    width, hidden = shape[-1], layer["hidden"]
+    params = {"attention_gamma": np.ones(width), "attention_beta": np.zeros(width)}
+    for j, role in enumerate(("query", "key", "value", "output")):
+        params[f"{role}_weights"] = layers.init_dense.unchecked(width, width, seed * 16 + j, method)[0]
+    params["mlp_gamma"], params["mlp_beta"] = np.ones(width), np.zeros(width)
+    params["hidden_weights"], params["hidden_biases"] = layers.init_dense.unchecked(width, hidden, seed * 16 + 4,
+                                                                                    method)
+    params["output_layer_weights"], params["output_layer_biases"] = layers.init_dense.unchecked(
+        hidden, width, seed * 16 + 5, method)
+    return params
+
+
+def _block_parts(layer, inputs, params):
+    """A pre-norm decoder block's forward pass, with every value its backward needs:
+
+        attended = inputs + multi_head_attention(layer_norm(inputs)), causal
+        outputs = attended + gelu(layer_norm(attended) @ hidden_weights + hidden_biases)
+                             @ output_layer_weights + output_layer_biases
+    """
+    mask = attention.causal_mask.unchecked(len(inputs[0]))
+    normed = normalization.layer_norm.unchecked(inputs, params["attention_gamma"], params["attention_beta"])
+    attended = _plus(inputs, attention.multi_head_attention.unchecked(
+        normed, params["query_weights"], params["key_weights"], params["value_weights"], params["output_weights"],
+        layer["heads"], mask))
+    mlp_in = normalization.layer_norm.unchecked(attended, params["mlp_gamma"], params["mlp_beta"])
+    hidden_in = _by_positions(layers.dense_forward.unchecked, mlp_in, params["hidden_weights"], params["hidden_biases"])
+    hidden = _by_rows(activations.gelu.unchecked, hidden_in)
+    outputs = _plus(attended, _by_positions(layers.dense_forward.unchecked, hidden, params["output_layer_weights"],
+                                            params["output_layer_biases"]))
+    return {"mask": mask, "normed": normed, "attended": attended, "mlp_in": mlp_in, "hidden_in": hidden_in,
+            "hidden": hidden, "outputs": outputs}
+
+
+def _transformer_block_forward(layer, inputs, params, mask):
+    return _block_parts(layer, inputs, params)["outputs"]
+
+
+def _transformer_block_backward(layer, dvalues, entry, params, need_dinputs):
+    """The block's backward pass, from the output back; its inner values computed again from its inputs
+    (a forward pass more, and a cache of the same shape as every other layer's)."""
+    parts = _block_parts(layer, entry["inputs"], params)
+    dhidden, doutput_layer_weights, doutput_layer_biases = _by_positions(
+        lambda d, x: layers.dense_backward.unchecked(d, x, params["output_layer_weights"]), dvalues, parts["hidden"])
+    dhidden_in = _by_rows(activations.gelu_backward.unchecked, dhidden, parts["hidden_in"])
+    dmlp_in, dhidden_weights, dhidden_biases = _by_positions(
+        lambda d, x: layers.dense_backward.unchecked(d, x, params["hidden_weights"]), dhidden_in, parts["mlp_in"])
+    dnormed_attended, dmlp_gamma, dmlp_beta = normalization.layer_norm_backward.unchecked(
+        dmlp_in, parts["attended"], params["mlp_gamma"])
+    dattended = _plus(dvalues, dnormed_attended)       # the residual: both paths' gradients add up
+    dnormed, dquery_weights, dkey_weights, dvalue_weights, doutput_weights = \
+        attention.multi_head_attention_backward.unchecked(
+            dattended, parts["normed"], params["query_weights"], params["key_weights"], params["value_weights"],
+            params["output_weights"], layer["heads"], parts["mask"])
+    dnormed_inputs, dattention_gamma, dattention_beta = normalization.layer_norm_backward.unchecked(
+        dnormed, entry["inputs"], params["attention_gamma"])
+    return _plus(dattended, dnormed_inputs), {
+        "attention_gamma": dattention_gamma, "attention_beta": dattention_beta, "query_weights": dquery_weights,
+        "key_weights": dkey_weights, "value_weights": dvalue_weights, "output_weights": doutput_weights,
+        "mlp_gamma": dmlp_gamma, "mlp_beta": dmlp_beta, "hidden_weights": dhidden_weights,
+        "hidden_biases": dhidden_biases, "output_layer_weights": doutput_layer_weights,
+        "output_layer_biases": doutput_layer_biases}
 
 
 LAYERS = {
@@ -227,9 +374,11 @@ LAYERS = {
     "max_pool2d": Layer(None, _max_pool2d_forward, _max_pool2d_backward),
     "avg_pool2d": Layer(None, _avg_pool2d_forward, _avg_pool2d_backward),
     "flatten": Layer(None, _flatten_forward, _flatten_backward),
+    "embedding": Layer(_init_embedding, _embedding_forward, _embedding_backward),
+    "positional_encoding": Layer(None, _positional_encoding_forward, _positional_encoding_backward),
+    "layer_norm": Layer(_init_layer_norm, _layer_norm_forward, _layer_norm_backward),
+    "transformer_block": Layer(_init_transformer_block, _transformer_block_forward, _transformer_block_backward),
 }
-if conv is None:  # no image layers without the convolution's module
-    LAYERS = {name: layer for name, layer in LAYERS.items() if name not in _checks.IMAGE_LAYERS}
 
 
 # The checks of the arguments most entry points share (see _checks.takes).
@@ -253,6 +402,11 @@ def _mask_rows(func, name, value, arguments):
 def _layer_list(func, name, value, arguments):
     """layers: a list of layers whose types are in LAYERS, fitting the argument input_shape."""
     return _checks.layer_list(func, name, value, arguments["input_shape"], LAYERS)
+
+
+def _task_of_layers(func, name, value, arguments):
+    """task: a TASKS name that fits the argument layers: a classification where they end in sequences."""
+    return _checks.task_for_layers(func, name, value, TASKS, arguments["layers"], arguments["input_shape"])
 
 
 FILE_FORMAT = "twinnet-model"
@@ -329,25 +483,25 @@ def _not_finite(params):
 
 
 def _plan(model):
-    """Each layer of a checked model with the names of its parameters: [(layer, ["weights0", "biases0"]), ...]."""
+    """Each layer of a checked model with the names of its parameters, as the layer calls them and as
+    the model's params do: [(layer, {"weights": "weights0", "biases": "biases0"}), (layer, {}), ...]."""
     plan, k = [], 0
-    for layer in _model_layers(model):
-        names = []
-        if LAYERS[layer["type"]].init is not None:
-            names, k = [f"weights{k}", f"biases{k}"], k + 1
+    for layer, shape in zip(_model_layers(model), _model_shapes(model)):
+        names = {name: f"{name}{k}" for name in _checks.parameter_shapes(layer, shape)}
         plan.append((layer, names))
+        k += bool(names)
     return plan
 
 
 def _initial_params(layer_list, shape, seed, method):
-    """The parameters of checked layers, drawn from a seed: the k-th layer with weights by its init,
+    """The parameters of checked layers, drawn from a seed: the k-th layer with parameters by its init,
     with seed seed * 1000 + k. shape: of one input sample."""
-    params = {}
+    params, k = {}, 0
     for layer in layer_list:
         if LAYERS[layer["type"]].init is not None:
-            k = len(params) // 2
-            params[f"weights{k}"], params[f"biases{k}"] = LAYERS[layer["type"]].init(layer, shape, _layer_seed(seed, k),
-                                                                                      method)
+            drawn = LAYERS[layer["type"]].init(layer, shape, _layer_seed(seed, k), method)
+            params.update({f"{name}{k}": array for name, array in drawn.items()})
+            k += 1
         shape = _layer_output(None, None, layer, shape)
     return params
 
@@ -378,18 +532,23 @@ def create(sizes, activation="relu", task="classification", seed=0, init="he", d
             "params": _checks.one_dtype(params, dtype)}
 
 
-@_checks.takes(input_shape="input shape", layers=_layer_list, task=_checks.one_of(TASKS), seed="seed",
+@_checks.takes(input_shape="input shape", layers=_layer_list, task=_task_of_layers, seed="seed",
                init=_checks.one_of(layers.INIT_SCALES), l1="non-negative", l2="non-negative", dtype="model dtype")
 def create_layers(input_shape, layers, task="classification", seed=0, init="he", l1=0.0, l2=0.0, dtype="float64"):
     """A new model given by its list of layers, with weights drawn from a seed.
 
-    input_shape: one sample, a number of features (784) or [channels, height, width] ([1, 28, 28])
+    input_shape: one sample, a number of features (784), [channels, height, width] ([1, 28, 28]),
+    or token indices {"length": 16, "vocabulary": 11}
     layers: a list of dicts {"type": a LAYERS name, ...its keys}: {"type": "dense", "units": 64},
     {"type": "relu"} (any HIDDEN_ACTIVATIONS name), {"type": "dropout", "rate": 0.1},
     {"type": "conv2d", "filters": 8, "kernel": 3, "stride": 1, "padding": 1} (kernel, stride and
     padding an int or a pair [vertical, horizontal]; stride 1 and padding 0 by default),
     {"type": "max_pool2d", "size": 2, "stride": 2} and "avg_pool2d" (stride: the size by default),
-    {"type": "flatten"}. They end in (n_samples, n_outputs), for the task's output layer.
+    {"type": "flatten"}; for token inputs ({"length": 16, "vocabulary": 11}),
+    {"type": "embedding", "width": 64} first, then {"type": "positional_encoding"},
+    {"type": "transformer_block", "heads": 4, "hidden": 256}, {"type": "layer_norm"} and dense
+    layers, which act at every position. They end in (n_samples, n_outputs), or sequences
+    (n_samples, length, n_outputs), for the task's output layer.
     task, seed, init, l1, l2, dtype: as for create
     ->    model (a dict), its layers with every key
 
@@ -436,10 +595,11 @@ def forward(model, inputs, masks=None):
     """
     params, cache, values = model["params"], [], inputs
     for (layer, names), mask in zip(_plan(model), masks):
-        outputs = LAYERS[layer["type"]].forward(layer, values, [params[name] for name in names], mask)
+        outputs = LAYERS[layer["type"]].forward(layer, values, {name: params[full] for name, full in names.items()},
+                                                mask)
         cache.append({"inputs": values, "outputs": outputs, "mask": mask})
         values = outputs
-    outputs = TASKS[model["task"]][0](values)
+    outputs = _by_positions(TASKS[model["task"]][0], values)
     cache.append({"inputs": values, "outputs": outputs, "mask": None})
     return outputs, cache
 
@@ -454,7 +614,7 @@ def loss(model, outputs, targets):
 
         regularisation_loss = sum over layers of l1 * (sum|W| + sum|b|) + l2 * (sum W**2 + sum b**2)
     """
-    data_loss = TASKS[model["task"]][1](outputs, targets)
+    data_loss = TASKS[model["task"]][1](*_scored(outputs, targets))
     penalty = 0.0
     for array in model["params"].values():
         if model["l1"]:
@@ -462,6 +622,24 @@ def loss(model, outputs, targets):
         if model["l2"]:
             penalty += losses.l2_penalty.unchecked(array, model["l2"])
     return data_loss, penalty
+
+
+def _scored(outputs, targets):
+    """The outputs and targets that are scored: all of them, or, for sequences (n_samples, length,
+    n_outputs), the rows of the positions whose target is not -1 (the prompt of a sequence task)."""
+    if not _is_batch(outputs):
+        return outputs, targets
+    keep = targets.ravel() >= 0
+    return _positions(outputs)[keep], targets.ravel()[keep]
+
+
+def _unscored(dscored, targets, shape):
+    """Gradients of the scored rows (see _scored) put back in sequences of ``shape``, 0 where not scored."""
+    if len(shape) == 2:
+        return dscored
+    drows = np.zeros((math.prod(shape[:-1]), shape[-1]), dtype=dscored.dtype)
+    drows[targets.ravel() >= 0] = dscored
+    return _sequences(drows, shape[1])
 
 
 def _std(targets):
@@ -475,7 +653,7 @@ def _accuracy(model, outputs, targets, precision=None):
     as the classic book has it.
     """
     if model["task"] == "classification":
-        return losses.accuracy.unchecked(outputs, targets)
+        return losses.accuracy.unchecked(*_scored(outputs, targets))
     if model["task"] == "binary":
         return losses.binary_accuracy.unchecked(outputs, targets)
     precision = _std(targets) / 250 if precision is None else precision
@@ -496,7 +674,8 @@ def backward(model, cache, targets):
     outputs = cache[-1]["outputs"]
     # The output layer's activation and loss differentiate together.
     if model["task"] == "classification":
-        dz = losses.softmax_cross_entropy_backward.unchecked(outputs, targets)
+        dz = _unscored(losses.softmax_cross_entropy_backward.unchecked(*_scored(outputs, targets)), targets,
+                       _shape(outputs))
     elif model["task"] == "binary":
         doutputs = losses.binary_cross_entropy_backward.unchecked(outputs, targets)
         dz = activations.sigmoid_backward.unchecked(doutputs, outputs)
@@ -507,9 +686,9 @@ def backward(model, cache, targets):
     for i in reversed(range(len(plan))):
         layer, names = plan[i]
         # The first layer's inputs are the data: nothing needs their gradient.
-        dz, layer_grads = LAYERS[layer["type"]].backward(layer, dz, cache[i], [params[name] for name in names],
-                                                         i > 0)
-        grads.update(zip(names, layer_grads))
+        dz, layer_grads = LAYERS[layer["type"]].backward(layer, dz, cache[i],
+                                                         {name: params[full] for name, full in names.items()}, i > 0)
+        grads.update({names[name]: grad for name, grad in layer_grads.items()})
     for name, array in params.items():
         if model["l1"]:
             grads[name] = grads[name] + losses.l1_penalty_backward.unchecked(array, model["l1"])
@@ -639,8 +818,7 @@ def predict(model, inputs, batch_size=None):
         if batch_size >= len(inputs):
             return forward.unchecked(model, inputs, no_masks)[0]
         # One array for every output, filled batch by batch: no list of pieces to join.
-        outputs = np.empty((len(inputs), _model_shapes(model)[-1][0]),
-                           dtype=np.result_type(inputs, model["params"]["weights0"]))
+        outputs = np.empty((len(inputs), *_model_shapes(model)[-1]), dtype=_dtype(model))
         for start in range(0, len(inputs), batch_size):
             outputs[start:start + batch_size] = forward.unchecked(model, inputs[start:start + batch_size], no_masks)[0]
     return outputs
@@ -669,6 +847,11 @@ def evaluate(model, inputs, targets, batch_size=None):
         data_loss += batch_loss * len(outputs) / n_samples
         correct += _accuracy(model, outputs, batch_targets, precision) * len(outputs) / n_samples
     return {"loss": data_loss + penalty, "data_loss": data_loss, "regularisation": penalty, "accuracy": correct}
+
+
+def _dtype(model):
+    """The dtype a model computes in: its parameters' (one for all of them)."""
+    return next(iter(model["params"].values())).dtype
 
 
 def _plain(model):

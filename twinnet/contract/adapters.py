@@ -153,6 +153,39 @@ def conv_gradient(name, wrt=("inputs",), *, inputs):
     return Gradient(forward=forward, backward_kwargs=backward_kwargs, wrt=wrt, inputs=inputs)
 
 
+def normalization_gradient(name, *, inputs):
+    """The gradient of ``normalization.name`` (layer_norm, batch_norm, batch_norm_inference) with respect to
+    its inputs, gamma and beta. Its backward takes ``dvalues`` and the forward's arguments but beta."""
+
+    def forward(twin, **kwargs):
+        return twin.function("normalization", name)(**kwargs)
+
+    def backward_kwargs(twin, kwargs, outputs, dvalues):
+        return {"dvalues": dvalues, **{key: value for key, value in kwargs.items() if key != "beta"}}
+
+    return Gradient(forward=forward, backward_kwargs=backward_kwargs, wrt=("inputs", "gamma", "beta"), inputs=inputs)
+
+
+def attention_gradient(name, wrt, upstream="dvalues", *, inputs):
+    """The gradient of ``attention.name`` (embedding, attention, multi-head attention) with respect to ``wrt``.
+
+    Its backward takes the upstream gradient, under the name ``upstream`` (scaled dot-product attention
+    calls it ``doutputs``), and the forward's arguments; embedding_backward takes the table's number of
+    rows instead of the table. Masks and token indices are passed along, never differentiated.
+    """
+
+    def forward(twin, **kwargs):
+        return twin.function("attention", name)(**kwargs)
+
+    def backward_kwargs(twin, kwargs, outputs, dvalues):
+        arguments = dict(kwargs)
+        if name == "embedding":
+            arguments["vocabulary"] = len(arguments.pop("table"))
+        return {upstream: dvalues, **arguments}
+
+    return Gradient(forward=forward, backward_kwargs=backward_kwargs, wrt=wrt, inputs=inputs)
+
+
 # ---------------------------------------------------------------- file round trips
 # Each takes (operation, kwargs) and returns (pure result, vectorized result).
 

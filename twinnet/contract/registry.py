@@ -156,6 +156,57 @@ BAD_WINDOWS = (({"size": 0}, ValueError), ({"size": (2, 5)}, ValueError), ({"siz
                ({"size": (2, 2, 2)}, TypeError), ({"size": 2.0}, TypeError),
                ({"stride": 0}, ValueError), ({"stride": (1, 2, 3)}, TypeError))
 
+# Normalisation: a gamma and a beta per feature of X; X's rows as 2 samples of 2 positions; running statistics.
+GAMMA, BETA = [1.0, 0.5, -2.0], [0.1, 0.0, -0.3]
+ROW_SEQUENCES, ROW_SEQUENCE_DVALUES = [X, X[::-1]], [X[::-1], X]  # (2, 2, 3)
+RUNNING_MEAN, RUNNING_VAR = [0.5, -1.0, 2.0], [1.0, 4.0, 0.25]
+NAN = float("nan")
+BAD_EPS = (({"eps": 0.0}, ValueError), ({"eps": -1e-5}, ValueError), ({"eps": "1e-5"}, TypeError),
+           ({"eps": NAN}, ValueError))
+NEGATIVE_VAR = ({"running_var": [1.0, -4.0, 0.25]}, ValueError)
+ONE_SAMPLE = ({"inputs": X[:1]}, ValueError)  # a batch's statistics need 2 samples
+
+# Sequences (n_samples, length, width): 2 samples of 2 queries and 3 keys, d_k = 3 and d_v = 2.
+QUERY = [[[1.0, 0.0, -1.0], [0.5, 2.0, 0.0]], [[0.0, 1.0, 1.0], [-1.0, 0.5, 2.0]]]  # (2, 2, 3)
+KEY = [[[1.0, 1.0, 0.0], [0.0, -1.0, 2.0], [0.5, 0.5, 0.5]],
+       [[2.0, 0.0, 1.0], [1.0, 1.0, -1.0], [0.0, 0.5, 0.0]]]  # (2, 3, 3)
+VALUE = [[[1.0, -1.0], [0.0, 2.0], [3.0, 0.5]], [[-2.0, 1.0], [0.5, 0.5], [1.0, 0.0]]]  # (2, 3, 2)
+DOUTPUTS = [[[0.5, -1.0], [2.0, 0.25]], [[1.0, 0.0], [-0.5, 1.5]]]  # (2, 2, 2): the gradient of the outputs
+TOKENS = [[0, 2, 1], [2, 2, 0]]  # token indices (2, 3), below a vocabulary of 4
+TABLE = [[0.1, -0.2], [0.3, 0.4], [-0.5, 0.6], [0.7, 0.0]]  # (4, 2): a row per token
+TOKEN_DVALUES = [[[0.5, -1.0], [2.0, 0.25], [1.0, 1.0]], [[-1.0, 0.5], [0.0, 3.0], [1.5, -0.5]]]  # (2, 3, 2)
+SEQUENCES = [[[1.0, -2.0, 0.5, 0.0], [0.0, 1.5, -1.0, 2.0], [2.5, -0.5, 1.0, -3.0]],
+             [[-1.0, 0.5, 2.0, 1.0], [3.0, -2.5, 0.0, 1.5], [0.5, 1.0, -1.5, 2.0]]]  # (2, 3, 4): width 4
+PROJECTION = [[0.2, -0.1, 0.4, 0.3], [-0.6, 0.5, 0.1, -0.2], [0.3, 0.0, -0.4, 0.2], [0.1, 0.1, -0.3, 0.5]]  # (4, 4)
+SEQUENCE_DVALUES = [[[0.5, -1.0, 2.0, 0.25], [1.0, -0.5, 0.0, 1.5], [0.25, 0.5, -1.0, 1.0]],
+                    [[1.0, 0.0, -2.0, 0.5], [0.5, 0.5, 1.0, -1.0], [-0.5, 2.0, 0.0, 0.25]]]  # like SEQUENCES
+NARROW_PROJECTION = [row[:3] for row in PROJECTION[:3]]  # (3, 3): for a width of 3
+BAD_TOKENS = (({"indices": [[0, 4, 1], [2, 2, 0]]}, ValueError), ({"indices": [[0, -1, 1], [2, 2, 0]]}, ValueError),
+              ({"indices": [[0.0, 2.0, 1.0], [2.0, 2.0, 0.0]]}, TypeError),
+              ({"indices": [[0, 2, 1], [2, 2.5, 0]]}, TypeError), ({"indices": [[True, 2, 1], [2, 2, 0]]}, TypeError),
+              ({"indices": [0, 2, 1]}, ValueError))
+# A mask for 2 queries over 3 keys: of the wrong shape, not booleans (PyTorch adds a float mask to the
+# scores), with a row of no key at all, not finite.
+BAD_MASKS = (({"mask": [[True, True], [True, True]]}, ValueError), ({"mask": [[True, False], [True, True],
+                                                                               [False, True]]}, ValueError),
+             ({"mask": [True, False, True]}, ValueError), ({"mask": [[[True, False, True], [False, True, True]]]},
+                                                           ValueError),
+             ({"mask": [[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]]}, TypeError), ({"mask": [[1, 0, 1], [0, 1, 1]]}, TypeError),
+             ({"mask": [[True, False, 0.0], [False, True, True]]}, TypeError),
+             ({"mask": [[True, False, True], [False, False, False]]}, ValueError),
+             ({"mask": [[True, False, float("nan")], [False, True, True]]}, ValueError))
+ATTENTION_MISMATCHES = ({"key": [[row[:2] for row in sample] for sample in KEY]}, {"key": KEY[:1]},
+                        {"query": QUERY[0]}, {"key": KEY[0]})
+VALUE_MISMATCHES = ({"value": [sample[:2] for sample in VALUE]}, {"value": VALUE[:1]})
+# Self-attention over 3 positions: masks (3, 3).
+BAD_SELF_MASKS = (({"mask": [[True, False, True], [False, True, True]]}, ValueError),
+                  ({"mask": [[True, False, False], [True, True, False], [False, False, False]]}, ValueError),
+                  ({"mask": [[1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [1.0, 1.0, 1.0]]}, TypeError))
+BAD_HEADS = (({"n_heads": 3}, ValueError), ({"n_heads": 0}, ValueError), ({"n_heads": 2.0}, TypeError),
+             ({"n_heads": True}, TypeError))
+PROJECTION_MISMATCHES = ({"query_weights": NARROW_PROJECTION}, {"key_weights": [row[:3] for row in PROJECTION]},
+                         {"inputs": SEQUENCES[0]})
+
 # ---------------------------------------------------------------- the table
 
 OPERATIONS = (
@@ -269,6 +320,115 @@ OPERATIONS = (
               invalid=(({"shape": (1, 2, 12)}, ValueError), ({"shape": (1, 0, 3, 4)}, ValueError),
                        ({"shape": (1.0, 2, 3, 4)}, TypeError), ({"shape": (10**5, 10**5, 1, 1)}, ValueError))),
 
+    # ---- normalization
+    Operation(name="layer_norm", module="normalization", inputs="layer_norm_args",
+              example=dict(inputs=ROW_SEQUENCES, gamma=GAMMA, beta=BETA, eps=1e-5),
+              scale=tolerances.layer_norm,
+              mismatches=({"gamma": GAMMA[:2]}, {"beta": BETA + [0.0]}),
+              invalid=BAD_EPS + (({"inputs": [ROW_SEQUENCES]}, ValueError), ({"inputs": X[0]}, ValueError),
+                                 ({"inputs": [X, [[1.0, NAN, 3.0], [0.0, 1.0, 2.0]]]}, ValueError),
+                                 ({"inputs": [[1.0, 2.0, 3.0], [0.0, NAN, 1.0]]}, ValueError))),
+    Operation(name="layer_norm_backward", module="normalization", inputs="layer_norm_backward_args",
+              example=dict(dvalues=ROW_SEQUENCE_DVALUES, inputs=ROW_SEQUENCES, gamma=GAMMA, eps=1e-5),
+              scale=tolerances.layer_norm_backward,
+              gradient=adapters.normalization_gradient("layer_norm", inputs="layer_norm_gradient_args"),
+              mismatches=({"inputs": X}, {"dvalues": ROW_SEQUENCE_DVALUES[:1]}, {"gamma": GAMMA[:2]}),
+              invalid=BAD_EPS + (({"dvalues": [ROW_SEQUENCE_DVALUES[0], [[NAN, 0.0, 1.0], X[0]]]}, ValueError),)),
+    Operation(name="batch_norm", module="normalization", inputs="batch_norm_args",
+              example=dict(inputs=X, gamma=GAMMA, beta=BETA, eps=1e-5),
+              scale=tolerances.batch_norm,
+              mismatches=({"gamma": GAMMA[:2]}, {"beta": [0.0]}),
+              invalid=BAD_EPS + (ONE_SAMPLE, ({"inputs": ROW_SEQUENCES}, ValueError))),
+    Operation(name="batch_norm_backward", module="normalization", inputs="batch_norm_backward_args",
+              example=dict(dvalues=X[::-1], inputs=X, gamma=GAMMA, eps=1e-5),
+              scale=tolerances.batch_norm_backward,
+              gradient=adapters.normalization_gradient("batch_norm", inputs="batch_norm_gradient_args"),
+              mismatches=({"inputs": TALL}, NARROW_DVALUES, {"gamma": GAMMA[:1]}),
+              invalid=BAD_EPS + (({"dvalues": X[:1], "inputs": X[:1]}, ValueError),)),
+    Operation(name="running_statistics", module="normalization", inputs="running_statistics_args",
+              example=dict(inputs=X, running_mean=RUNNING_MEAN, running_var=RUNNING_VAR, momentum=0.1),
+              scale=tolerances.running_statistics,
+              mismatches=({"running_mean": RUNNING_MEAN[:2]}, {"running_var": RUNNING_VAR + [1.0]}),
+              invalid=(NEGATIVE_VAR, ONE_SAMPLE, ({"momentum": 1.5}, ValueError), ({"momentum": -0.1}, ValueError),
+                       ({"momentum": "0.1"}, TypeError))),
+    Operation(name="batch_norm_inference", module="normalization", inputs="batch_norm_inference_args",
+              example=dict(inputs=X, gamma=GAMMA, beta=BETA, running_mean=RUNNING_MEAN, running_var=RUNNING_VAR,
+                           eps=1e-5),
+              scale=tolerances.batch_norm_inference,
+              mismatches=({"gamma": GAMMA[:2]}, {"running_mean": [0.0]}, {"running_var": RUNNING_VAR[:2]}),
+              invalid=BAD_EPS + (NEGATIVE_VAR, ({"inputs": ROW_SEQUENCES}, ValueError))),
+    Operation(name="batch_norm_inference_backward", module="normalization",
+              inputs="batch_norm_inference_backward_args",
+              example=dict(dvalues=X[::-1], inputs=X, gamma=GAMMA, running_mean=RUNNING_MEAN, running_var=RUNNING_VAR,
+                           eps=1e-5),
+              scale=tolerances.batch_norm_inference_backward,
+              gradient=adapters.normalization_gradient("batch_norm_inference",
+                                                       inputs="batch_norm_inference_gradient_args"),
+              mismatches=({"inputs": TALL}, NARROW_DVALUES, {"running_var": RUNNING_VAR[:1]}),
+              invalid=BAD_EPS + (NEGATIVE_VAR,)),
+
+    # ---- attention
+    Operation(name="embedding", module="attention", inputs="embedding_args", example=dict(indices=TOKENS, table=TABLE),
+              scale=tolerances.exact,
+              invalid=BAD_TOKENS + (({"table": TABLE[0]}, ValueError),)),
+    Operation(name="embedding_backward", module="attention", inputs="embedding_backward_args",
+              example=dict(dvalues=TOKEN_DVALUES, indices=TOKENS, vocabulary=4),
+              scale=tolerances.embedding_backward,
+              gradient=adapters.attention_gradient("embedding", ("table",), inputs="embedding_gradient_args"),
+              mismatches=({"indices": TOKENS[:1]}, {"indices": [row[:2] for row in TOKENS]},
+                          {"dvalues": TOKEN_DVALUES[0]}),
+              invalid=BAD_TOKENS + (({"vocabulary": 2}, ValueError), ({"vocabulary": 0}, ValueError),
+                                    ({"vocabulary": 4.0}, TypeError), ({"vocabulary": 10**8}, ValueError))),
+    Operation(name="positional_encoding", module="attention", inputs="positional_encoding_args",
+              example=dict(length=4, width=6),
+              scale=tolerances.positional_encoding,
+              invalid=(({"length": 0}, ValueError), ({"width": -1}, ValueError), ({"width": 2.5}, TypeError),
+                       ({"length": 10**5, "width": 10**4}, ValueError))),
+    Operation(name="causal_mask", module="attention", inputs="causal_mask_args", example=dict(n=3),
+              scale=tolerances.exact,
+              invalid=(({"n": 0}, ValueError), ({"n": 2.0}, TypeError), ({"n": True}, TypeError),
+                       ({"n": 10**5}, ValueError))),
+    Operation(name="attention_weights", module="attention", inputs="attention_weights_args",
+              example=dict(query=QUERY, key=KEY, mask=None),
+              scale=tolerances.attention_weights,
+              mismatches=ATTENTION_MISMATCHES, invalid=BAD_MASKS),
+    Operation(name="scaled_dot_product_attention", module="attention", inputs="scaled_dot_product_attention_args",
+              example=dict(query=QUERY, key=KEY, value=VALUE, mask=None),
+              scale=tolerances.scaled_dot_product_attention,
+              mismatches=ATTENTION_MISMATCHES + VALUE_MISMATCHES, invalid=BAD_MASKS),
+    Operation(name="scaled_dot_product_attention_backward", module="attention",
+              inputs="scaled_dot_product_attention_backward_args",
+              example=dict(doutputs=DOUTPUTS, query=QUERY, key=KEY, value=VALUE, mask=None),
+              scale=tolerances.scaled_dot_product_attention_backward,
+              gradient=adapters.attention_gradient("scaled_dot_product_attention", ("query", "key", "value"),
+                                                   upstream="doutputs",
+                                                   inputs="scaled_dot_product_attention_gradient_args"),
+              mismatches=ATTENTION_MISMATCHES + VALUE_MISMATCHES + (
+                  {"doutputs": [[row[:1] for row in sample] for sample in DOUTPUTS]},
+                  {"doutputs": [sample[:1] for sample in DOUTPUTS]}, {"doutputs": DOUTPUTS[:1]}),
+              invalid=BAD_MASKS),
+    Operation(name="multi_head_attention_weights", module="attention", inputs="multi_head_attention_weights_args",
+              example=dict(inputs=SEQUENCES, query_weights=PROJECTION, key_weights=PROJECTION, n_heads=2, mask=None),
+              scale=tolerances.multi_head_attention_weights,
+              mismatches=PROJECTION_MISMATCHES, invalid=BAD_HEADS + BAD_SELF_MASKS),
+    Operation(name="multi_head_attention", module="attention", inputs="multi_head_attention_args",
+              example=dict(inputs=SEQUENCES, query_weights=PROJECTION, key_weights=PROJECTION,
+                           value_weights=PROJECTION, output_weights=PROJECTION, n_heads=2, mask=None),
+              scale=tolerances.multi_head_attention,
+              mismatches=PROJECTION_MISMATCHES + ({"output_weights": [row[:3] for row in PROJECTION]},),
+              invalid=BAD_HEADS + BAD_SELF_MASKS),
+    Operation(name="multi_head_attention_backward", module="attention", inputs="multi_head_attention_backward_args",
+              example=dict(dvalues=SEQUENCE_DVALUES, inputs=SEQUENCES, query_weights=PROJECTION,
+                           key_weights=PROJECTION, value_weights=PROJECTION, output_weights=PROJECTION, n_heads=2,
+                           mask=None),
+              scale=tolerances.multi_head_attention_backward,
+              gradient=adapters.attention_gradient(
+                  "multi_head_attention", ("inputs", "query_weights", "key_weights", "value_weights",
+                                           "output_weights"), inputs="multi_head_attention_gradient_args"),
+              mismatches=PROJECTION_MISMATCHES + ({"dvalues": SEQUENCE_DVALUES[:1]},
+                                                  {"dvalues": [sample[:2] for sample in SEQUENCE_DVALUES]}),
+              invalid=BAD_HEADS + BAD_SELF_MASKS),
+
     # ---- activations
     Operation(name="step", module="activations", inputs="activation_args", example=dict(inputs=X),
               scale=tolerances.exact),
@@ -310,6 +470,14 @@ OPERATIONS = (
               gradient=adapters.elementwise_gradient("activations", "tanh", by="outputs",
                                                      inputs="activation_gradient_args"),
               mismatches=({"outputs": X[:1]}, NARROW_DVALUES)),
+    Operation(name="gelu", module="activations", inputs="activation_args", example=dict(inputs=X),
+              scale=tolerances.gelu),
+    Operation(name="gelu_backward", module="activations", inputs="gelu_backward_args",
+              example=dict(dvalues=X, inputs=X),
+              scale=tolerances.gelu_backward,
+              gradient=adapters.elementwise_gradient("activations", "gelu", by="inputs",
+                                                     inputs="activation_gradient_args"),
+              mismatches=({"inputs": X[:1]}, NARROW_DVALUES)),
     Operation(name="softmax", module="activations", inputs="activation_args", example=dict(inputs=X),
               scale=tolerances.magnitude),
     Operation(name="softmax_backward", module="activations", inputs="backward_by_outputs_args",
@@ -419,6 +587,13 @@ OPERATIONS = (
     Operation(name="sine", module="data", inputs="sine_args", example=dict(samples=10),
               scale=tolerances.normwise,
               invalid=(({"samples": -1}, ValueError), ({"samples": "10"}, TypeError))),
+    Operation(name="sort_digits", module="data", inputs="sort_digits_args",
+              example=dict(n_samples=3, length=4, symbols=10, seed=0),
+              scale=tolerances.exact,
+              invalid=(({"length": 0}, ValueError), ({"symbols": 1}, ValueError),
+                       ({"symbols": 10**9}, ValueError), ({"symbols": 10.0}, TypeError),
+                       # 10**5 x 2 x 10**4 tokens: refused before anything is drawn.
+                       ({"n_samples": 10**5, "length": 10**4}, ValueError))),
     Operation(name="read_images", module="data", inputs="idx_args", example=None,
               scale=tolerances.pixels, run=adapters.idx_in_both),
     Operation(name="read_labels", module="data", inputs="idx_args", example=None,

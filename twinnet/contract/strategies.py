@@ -130,6 +130,11 @@ def leaky_relu_backward_args(draw):
     return {**draw(backward_by_inputs_args()), "slope": draw(floats(0.0, 1.0))}
 
 
+def gelu_backward_args():
+    # Inputs of +-1e4 too: tanh is +-1 exactly there, and 1 - t**2 must not turn into a NaN.
+    return _backward_args("inputs", logits())
+
+
 def activation_gradient_args():
     return activation_args(floats(-3.0, 3.0))
 
@@ -376,10 +381,18 @@ def sine_args(draw):
     return {"samples": draw(sides(1, 200))}
 
 
+@st.composite
+def sort_digits_args(draw):
+    # Few symbols (every digit repeats, ties to sort) and many (up to the largest allowed).
+    symbols = draw(st.one_of(st.integers(2, 12), st.integers(2, 10**8)))
+    return {"n_samples": draw(sides(1, 20)), "length": draw(sides(1, 16)), "symbols": symbols,
+            "seed": draw(st.one_of(st.integers(0, 2**32), st.integers(0, 2**70)))}
+
+
 # ---------------------------------------------------------------- networks
 
-HIDDEN = ["relu", "leaky_relu", "tanh", "sigmoid", "linear"]
-SMOOTH = ["tanh", "sigmoid", "linear"]  # no kink for a central difference to straddle
+HIDDEN = ["relu", "leaky_relu", "tanh", "sigmoid", "linear", "gelu"]
+SMOOTH = ["tanh", "sigmoid", "linear", "gelu"]  # no kink for a central difference to straddle
 TASK_NAMES = ["classification", "binary", "regression"]
 
 
@@ -458,8 +471,47 @@ def image_models(draw, activations=tuple(HIDDEN)):
                                                settings["l1"], settings["l2"])
 
 
+@st.composite
+def sequence_layer_lists(draw):
+    """Token indices {"length", "vocabulary"} and layers that fit them: an embedding, perhaps a
+    positional encoding, perhaps a causal transformer block, perhaps layer norm or dropout, dense."""
+    length, vocabulary = draw(sides(1, 5)), draw(sides(2, 5))
+    heads = draw(sides(1, 2))
+    width = heads * draw(sides(1, 3))
+    layers = [{"type": "embedding", "width": width}]
+    if draw(st.booleans()):
+        layers.append({"type": "positional_encoding"})
+    if draw(st.booleans()):
+        layers.append({"type": "transformer_block", "heads": heads, "hidden": draw(sides(1, 4))})
+    for kind in draw(st.lists(st.sampled_from(["layer_norm", "dropout", "gelu"]), max_size=2)):
+        layers.append({"type": kind, "rate": draw(floats(0.0, 0.5))} if kind == "dropout" else {"type": kind})
+    layers.append({"type": "dense", "units": draw(sides(1, 4))})
+    return {"length": length, "vocabulary": vocabulary}, layers
+
+
+@st.composite
+def sequence_models(draw):
+    """A small sequence model (classification at every position), drawn by create_layers from a seed."""
+    inputs, layers = draw(sequence_layer_lists())
+    settings = draw(model_settings())
+    return _vectorized_network().create_layers(inputs, layers, "classification", draw(seeds()), "he",
+                                               settings["l1"], settings["l2"])
+
+
+@st.composite
+def sequence_targets(draw, n_samples, length, n_outputs):
+    """Labels (n_samples, length), -1 (not scored) here and there, the first position always scored."""
+    labels = st.integers(-1, n_outputs - 1)
+    rows = draw(st.lists(st.lists(labels, min_size=length, max_size=length), min_size=n_samples,
+                         max_size=n_samples))
+    rows[0][0] = max(rows[0][0], 0)
+    return np.array(rows)
+
+
 def _input_shape(model):
-    """The shape of one input sample of a model: (features,) or (channels, height, width)."""
+    """The shape of one input sample of a model: (features,), (channels, height, width) or (length,)."""
+    if isinstance(model.get("inputs"), dict):
+        return (model["inputs"]["length"],)
     return tuple(model["inputs"]) if isinstance(model.get("inputs"), list) else (model["sizes"][0],)
 
 
@@ -478,11 +530,19 @@ def task_targets(draw, task, n_samples, n_outputs):
 
 @st.composite
 def network_args(draw, activations=tuple(HIDDEN), elements=None, n_samples=None):
-    # A convolutional model now and then, in the tests that compare the twins on whole networks.
-    images = elements is None and activations == tuple(HIDDEN) and draw(st.integers(0, 3)) == 0
-    model = draw(image_models() if images else models(activations, elements))
+    # A convolutional or a sequence model now and then, in the tests that compare the twins on whole networks.
+    kind = draw(st.sampled_from(["dense"] * 4 + ["images", "sequences"])) \
+        if elements is None and activations == tuple(HIDDEN) else "dense"
+    model = draw({"dense": models(activations, elements), "images": image_models(),
+                  "sequences": sequence_models()}[kind])
     n_samples = n_samples or draw(sides(1, 8))
     shape = (n_samples, *_input_shape(model))
+    if kind == "sequences":
+        vocabulary, length = model["inputs"]["vocabulary"], model["inputs"]["length"]
+        tokens = st.lists(st.lists(st.integers(0, vocabulary - 1), min_size=length, max_size=length),
+                          min_size=n_samples, max_size=n_samples).map(np.array)
+        return {"model": model, "inputs": draw(tokens),
+                "targets": draw(sequence_targets(n_samples, length, _n_outputs(model)))}
     inputs = generic_arrays(shape, -3.0, 3.0) if elements is None else arrays(shape, floats(-3.0, 3.0))
     return {"model": model, "inputs": draw(inputs),
             "targets": draw(task_targets(model["task"], n_samples, _n_outputs(model)))}
@@ -510,9 +570,10 @@ def dense_layer_lists(draw):
 def create_layers_args(draw):
     """A model of samples of features (dense, activation and dropout layers), or one of images
     (conv2d, an activation, perhaps a pool, flatten, perhaps dropout, dense)."""
-    input_shape, layers = draw(st.one_of(dense_layer_lists(), image_layer_lists()))
+    input_shape, layers = draw(st.one_of(dense_layer_lists(), image_layer_lists(), sequence_layer_lists()))
     settings = draw(model_settings())
-    return {"input_shape": input_shape, "layers": layers, "task": settings["task"], "seed": draw(seeds()),
+    task = "classification" if isinstance(input_shape, dict) else settings["task"]  # a softmax at each position
+    return {"input_shape": input_shape, "layers": layers, "task": task, "seed": draw(seeds()),
             "init": draw(st.sampled_from(["classic", "he", "glorot"])), "l1": settings["l1"], "l2": settings["l2"]}
 
 
@@ -734,3 +795,218 @@ def images_gradient_args():
 def flatten_backward_args(draw):
     shape = (draw(sides(1, 3)), draw(sides(1, 3)), draw(sides(1, 5)), draw(sides(1, 5)))
     return {"dvalues": draw(arrays((shape[0], int(np.prod(shape[1:]))))), "shape": shape}
+
+
+
+# ---------------------------------------------------------------- normalisation
+# Odd and even numbers of features (one feature too: a variance of 0), rows far from 0 (an offset of
+# up to 1e6 per row, or per column for batch norm, where the deviations from the mean are small
+# differences of large numbers), constant rows (variance 0: eps keeps them finite), and for layer norm,
+# sequences (n_samples, length, features) besides matrices. Batch norm's batches have 2 samples or more.
+
+OFFSETS = st.sampled_from([0.0, 0.0, 1e3, -1e6])
+
+
+def epsilons():
+    return st.one_of(st.just(1e-5), floats(1e-8, 1.0))
+
+
+def _with_affine(draw, inputs, dvalues, elements=None, **statistics):
+    """Arguments of a normalisation of ``inputs``: a gamma and a beta per feature (the last side), the
+    ``statistics`` given, and an eps; for its backward, ``dvalues`` of the inputs' shape in place of beta."""
+    features = inputs.shape[-1]
+    args = {"inputs": inputs, "gamma": draw(arrays(features, elements)), "beta": draw(arrays(features, elements)),
+            **statistics, "eps": draw(epsilons())}
+    if dvalues:
+        del args["beta"]
+        return {"dvalues": draw(arrays(inputs.shape)), **args}
+    return args
+
+
+def _matrix_or_sequences_shape(draw):
+    """(n_samples, features) or (n_samples, length, features): a matrix, or sequences."""
+    return draw(st.one_of(st.tuples(sides()), st.tuples(sides(1, 3), sides(1, 4)))) + (draw(sides()),)
+
+
+@st.composite
+def layer_norm_args(draw, dvalues=False):
+    shape = _matrix_or_sequences_shape(draw)
+    inputs = draw(arrays(shape)) + draw(arrays(shape[:-1] + (1,), OFFSETS))  # an offset per row
+    return _with_affine(draw, inputs, dvalues)
+
+
+def layer_norm_backward_args():
+    return layer_norm_args(dvalues=True)
+
+
+@st.composite
+def _general_affine_args(draw, shape):
+    # Values in general position, near 0: a step of 1e-6 on a value of 1e6 would be rounded away.
+    return {"inputs": draw(generic_arrays(shape, -3.0, 3.0)), "gamma": draw(generic_arrays(shape[-1], -3.0, 3.0)),
+            "beta": draw(generic_arrays(shape[-1], -3.0, 3.0)), "eps": draw(st.sampled_from([1e-5, 1e-3, 0.1]))}
+
+
+@st.composite
+def layer_norm_gradient_args(draw):
+    return draw(_general_affine_args(_matrix_or_sequences_shape(draw)))
+
+
+@st.composite
+def batch_norm_args(draw, dvalues=False):
+    shape = (draw(sides(2)), draw(sides()))
+    inputs = draw(arrays(shape)) + draw(arrays((1, shape[1]), OFFSETS))  # an offset per column
+    return _with_affine(draw, inputs, dvalues)
+
+
+def batch_norm_backward_args():
+    return batch_norm_args(dvalues=True)
+
+
+@st.composite
+def batch_norm_gradient_args(draw):
+    return draw(_general_affine_args((draw(sides(2)), draw(sides()))))
+
+
+@st.composite
+def running_statistics_args(draw):
+    inputs = draw(batch_norm_args())["inputs"]
+    features = inputs.shape[1]
+    return {"inputs": inputs, "running_mean": draw(arrays(features)),
+            "running_var": draw(arrays(features, floats(0.0, 10.0))),
+            "momentum": draw(st.one_of(st.just(0.1), floats(0.0, 1.0)))}
+
+
+@st.composite
+def batch_norm_inference_args(draw, dvalues=False, elements=None, variances=floats(0.0, 10.0)):
+    shape = (draw(sides()), draw(sides()))  # one sample is fine: the statistics are the running ones
+    return _with_affine(draw, draw(arrays(shape, elements)), dvalues, elements,
+                        running_mean=draw(arrays(shape[1], elements)), running_var=draw(arrays(shape[1], variances)))
+
+
+def batch_norm_inference_backward_args():
+    return batch_norm_inference_args(dvalues=True)
+
+
+def batch_norm_inference_gradient_args():
+    return batch_norm_inference_args(elements=floats(-3.0, 3.0), variances=floats(0.1, 3.0))
+
+
+# ---------------------------------------------------------------- sequences: embeddings and attention
+# Sequences are (n_samples, length, width). d_k runs from 1 to 6, so that dividing the scores by d_k
+# and by sqrt(d_k) differ (they agree at d_k = 1 alone); there are as many queries as keys or not;
+# masks are None, drawn at random (each row keeping at least one key) or causal.
+
+
+def token_indices(n_samples, length, vocabulary):
+    return hnp.arrays(np.int64, (n_samples, length), elements=st.integers(0, vocabulary - 1))
+
+
+@st.composite
+def embedding_args(draw, elements=None):
+    n_samples, length, vocabulary, width = draw(sides(1, 3)), draw(sides()), draw(sides(1, 8)), draw(sides())
+    return {"indices": draw(token_indices(n_samples, length, vocabulary)),
+            "table": draw(arrays((vocabulary, width), elements))}
+
+
+@st.composite
+def embedding_backward_args(draw):
+    n_samples, length, vocabulary, width = draw(sides(1, 3)), draw(sides()), draw(sides(1, 8)), draw(sides())
+    return {"dvalues": draw(arrays((n_samples, length, width))),
+            "indices": draw(token_indices(n_samples, length, vocabulary)), "vocabulary": vocabulary}
+
+
+def embedding_gradient_args():
+    return embedding_args(floats(-3.0, 3.0))
+
+
+@st.composite
+def positional_encoding_args(draw):
+    return {"length": draw(sides(1, 64)), "width": draw(sides(1, 16))}  # odd widths too: a last sin column
+
+
+@st.composite
+def causal_mask_args(draw):
+    return {"n": draw(sides(1, 12))}
+
+
+MASK_KINDS = ("none", "random", "causal")
+
+
+@st.composite
+def attention_masks(draw, kind, n_queries, n_keys):
+    """None, a causal mask (n_queries == n_keys), or booleans drawn at random, a True at least in each row."""
+    if kind == "none":
+        return None
+    if kind == "causal":
+        return np.tri(n_queries, dtype=bool)  # True where j <= i
+    mask = draw(hnp.arrays(np.bool_, (n_queries, n_keys)))
+    for row in mask:
+        if not row.any():
+            row[draw(st.integers(0, n_keys - 1))] = True
+    return mask
+
+
+@st.composite
+def attention_args(draw, elements=None, with_value=True, doutputs=False):
+    """query, key (and value, and the upstream gradient doutputs) of 1 to 3 samples, and a mask."""
+    n_samples, n_queries, d_k, d_v = draw(sides(1, 3)), draw(sides()), draw(sides()), draw(sides())
+    kind = draw(st.sampled_from(MASK_KINDS))
+    n_keys = n_queries if kind == "causal" else draw(sides())
+    kwargs = {"query": draw(arrays((n_samples, n_queries, d_k), elements)),
+              "key": draw(arrays((n_samples, n_keys, d_k), elements))}
+    if with_value:
+        kwargs["value"] = draw(arrays((n_samples, n_keys, d_v), elements))
+    if doutputs:
+        kwargs = {"doutputs": draw(arrays((n_samples, n_queries, d_v))), **kwargs}
+    return {**kwargs, "mask": draw(attention_masks(kind, n_queries, n_keys))}
+
+
+def attention_weights_args():
+    return attention_args(with_value=False)
+
+
+def scaled_dot_product_attention_args():
+    return attention_args()
+
+
+def scaled_dot_product_attention_backward_args():
+    return attention_args(doutputs=True)
+
+
+def scaled_dot_product_attention_gradient_args():
+    return attention_args(floats(-2.0, 2.0))
+
+
+PROJECTIONS = ("query_weights", "key_weights", "value_weights", "output_weights")
+
+
+@st.composite
+def multi_head_attention_args(draw, elements=None, projections=PROJECTIONS, dvalues=False, max_side=(2, 5, 3)):
+    """Self-attention's inputs, its projections, 1 to 3 heads (of 1 to 3 features each) and a mask.
+
+    Values in [-3, 3] by default: the projections multiply, and scores of a few hundred already give
+    weights of exactly 0 and 1, which say little about the arithmetic.
+    """
+    elements = elements if elements is not None else floats(-3.0, 3.0)
+    n_samples, length, d_head = draw(sides(1, max_side[0])), draw(sides(1, max_side[1])), draw(sides(1, max_side[2]))
+    n_heads = draw(sides(1, 3))
+    width = n_heads * d_head
+    kwargs = {"inputs": draw(arrays((n_samples, length, width), elements))}
+    kwargs.update({name: draw(arrays((width, width), elements)) for name in projections})
+    if dvalues:
+        kwargs = {"dvalues": draw(arrays((n_samples, length, width))), **kwargs}
+    mask = draw(attention_masks(draw(st.sampled_from(MASK_KINDS)), length, length))
+    return {**kwargs, "n_heads": n_heads, "mask": mask}
+
+
+def multi_head_attention_weights_args():
+    return multi_head_attention_args(projections=PROJECTIONS[:2])
+
+
+def multi_head_attention_backward_args():
+    return multi_head_attention_args(dvalues=True)
+
+
+def multi_head_attention_gradient_args():
+    # Smaller: the central differences run the pure forward twice per parameter.
+    return multi_head_attention_args(floats(-1.5, 1.5), max_side=(2, 4, 2))

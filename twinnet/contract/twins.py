@@ -10,7 +10,7 @@ import importlib
 
 import numpy as np
 
-MODULES = ("rng", "linalg", "layers", "conv", "activations", "losses", "optimizers", "data", "network")
+MODULES = ("rng", "linalg", "layers", "conv", "normalization", "attention", "activations", "losses", "optimizers", "data", "network")
 
 
 class Twin:
