@@ -562,3 +562,29 @@ def test_cnn_in_both_twins_agrees_step_by_step(tiny_mnist, tmp_path):
                          str(saved), "--epochs", "0", "--test-limit", "50", "--train-limit", "100")
     assert code == 0, err
     assert f"conv2d 4 3x3, relu, max_pool2d 2, flatten, dense 10 -> classification, loaded from {saved}" in out
+
+
+def test_sort_trains_the_transformer_in_both_twins_step_by_step():
+    """--data sort --twin both on a small task: the twins' step losses agree, the held-out sequences
+    are answered by greedy decoding and scored whole, and --json carries that score."""
+    code, out, err = run("train", "--data", "sort", "--twin", "both", "--samples", "48", "--epochs", "2",
+                         "--length", "3", "--symbols", "4", "--json")
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["inputs"] == {"length": 6, "vocabulary": 5}
+    assert summary["layers"][-1] == {"type": "dense", "units": 5}  # a logit per token of the vocabulary
+    assert summary["largest_loss_difference"] <= 1e-9
+    for twin in ("pure", "vectorized"):
+        assert 0.0 <= summary["twins"][twin]["exact_sequence_accuracy"] <= 1.0
+    assert summary["twins"]["pure"]["exact_sequence_accuracy"] == summary["twins"]["vectorized"]["exact_sequence_accuracy"]
+    assert "of the held-out sequences sorted exactly right (greedy decoding, every digit)" in err
+    assert "held-out examples (pure):" in err and " -> " in err
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--data", "spiral", "--length", "3"], "--length does not apply to --data spiral"),
+    (["--data", "sort", "--symbols", "1"], "--symbols: expected an integer >= 2"),
+])
+def test_sort_flags_are_refused_where_they_do_not_apply(flags, message):
+    code, out, err = run("train", *flags)
+    assert code == 2 and message in err, err

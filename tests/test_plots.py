@@ -88,3 +88,27 @@ def test_the_training_figure_of_a_cnn_adds_its_first_layer(tmp_path, twin):
     plots.training_figure(path, side_by_side, "mnist")
     assert png_size(path) == (1500, 950)
 
+
+
+def test_the_attention_maps_are_causal_rows_of_weights_and_the_sort_figure_draws_them(tmp_path):
+    """One held-out sequence's attention, a panel per head and a row per transformer block."""
+    from vectorized import data
+
+    layer_list = [{"type": "embedding", "width": 8}, {"type": "positional_encoding"},
+                  {"type": "transformer_block", "heads": 2, "hidden": 8},
+                  {"type": "transformer_block", "heads": 2, "hidden": 8}, {"type": "layer_norm"},
+                  {"type": "dense", "units": 5}]
+    model = network.create_layers({"length": 6, "vocabulary": 5}, layer_list, seed=1)
+    inputs, targets = data.sort_digits(4, 3, 4, 0)
+    maps = plots.attention_maps(model, inputs[0])
+    assert [index for index, _ in maps] == [2, 3]
+    for _, weights in maps:
+        assert weights.shape == (2, 6, 6)
+        np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=0, atol=1e-12)
+        assert np.all(np.triu(weights, 1) == 0)  # no query sees a later key
+    run = types.SimpleNamespace(name="vectorized", model=model, epoch_losses=[1.0, 0.5], diverged=None)
+    side_by_side = types.SimpleNamespace(twins={"vectorized": run},
+                                         data=types.SimpleNamespace(test={"vectorized": (inputs, targets)}))
+    path = tmp_path / "sort.png"
+    plots.training_figure(path, side_by_side, "sort", {"length": 3, "symbols": 4})
+    assert png_size(path)[0] > png_size(path)[1] > 0

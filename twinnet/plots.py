@@ -80,7 +80,7 @@ def _picture(sample):
 # What a learner wants to see of a convolutional network: what its first conv2d layer looks for (its
 # filters, one small picture each, blue below 0 and red above on one scale for all), and what it
 # finds in one image (that image's feature maps after the layer, and the activation after it).
-PARAMETER_LAYERS = ("dense", "conv2d")  # the layers with weights{k} and biases{k}, k counted in this order
+PARAMETER_LAYERS = ("dense", "conv2d", "embedding", "layer_norm", "transformer_block")  # k counts these, in order
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 
 
@@ -124,6 +124,59 @@ def feature_maps(model, image):
     inputs = np.asarray(image, dtype=float)[np.newaxis]
     _, cache = network.forward(model, inputs, [None] * len(layer_list))
     return cache[last]["outputs"][0], ", ".join(layer["type"] for layer in layer_list[index:last + 1])
+
+
+def attention_maps(model, tokens):
+    """One sequence's attention weights in each transformer block of a model.
+
+    model: a sequence model, of either twin    tokens: (length,) ints, one sequence
+    ->    a list with an entry per transformer block: (its index in the layers, weights
+    (n_heads, length, length)), queries down, keys across; each row sums to 1 over the keys
+    it may see (the causal mask: itself and those before it)
+    """
+    from vectorized import attention, network, normalization
+
+    model = {**model, "params": {name: np.asarray(value, dtype=float) for name, value in model["params"].items()}}
+    layer_list = model["layers"]
+    _, cache = network.forward(model, np.asarray(tokens)[np.newaxis], [None] * len(layer_list))
+    maps, k = [], 0
+    for index, layer in enumerate(layer_list):
+        if layer["type"] == "transformer_block":
+            params = model["params"]
+            normed = normalization.layer_norm(cache[index]["inputs"], params[f"attention_gamma{k}"],
+                                              params[f"attention_beta{k}"])
+            weights = attention.multi_head_attention_weights(normed, params[f"query_weights{k}"],
+                                                             params[f"key_weights{k}"], layer["heads"],
+                                                             attention.causal_mask(len(tokens)))
+            maps.append((index, weights[0]))
+        k += layer["type"] in PARAMETER_LAYERS
+    return maps
+
+
+def _sort_figure(pyplot, side_by_side, sort):
+    """Loss curves, and the attention weights of the first held-out sequence: a panel per head, a row per block."""
+    run = list(side_by_side.twins.values())[-1]
+    tokens = np.asarray(side_by_side.data.test[run.name][0])[0]
+    maps = attention_maps(run.model, tokens)
+    n_heads = max((len(weights) for _, weights in maps), default=1)
+    figure = pyplot.figure(figsize=(4.5 + 3.6 * n_heads, 0.6 + 3.4 * max(1, len(maps))))
+    grid = figure.add_gridspec(max(1, len(maps)), 1 + n_heads, width_ratios=[1.4] + [1] * n_heads)
+    _loss_curves(figure.add_subplot(grid[:, 0]), list(side_by_side.twins.values()))
+    names = ["|" if token == sort["symbols"] else str(token) for token in tokens]
+    for row, (index, weights) in enumerate(maps):
+        for head, head_weights in enumerate(weights):
+            axes = figure.add_subplot(grid[row, 1 + head])
+            axes.imshow(head_weights, cmap="viridis", vmin=0, vmax=1)
+            axes.set_xticks(range(len(names)), names, fontsize=7)
+            axes.set_yticks(range(len(names)), names, fontsize=7)
+            axes.set_title(f"layers[{index}], head {head + 1}", fontsize=9)
+            if head == 0:
+                axes.set_ylabel("query (predicts the next token)", fontsize=8)
+            if row == len(maps) - 1:
+                axes.set_xlabel("key", fontsize=8)
+    figure.suptitle(f"{run.name} twin: attention of a held-out sequence (digits, | the separator, the sorted "
+                    f"digits); each row sums to 1", fontsize=10)
+    return figure
 
 
 def _grid_shape(n):
@@ -229,24 +282,28 @@ def cnn_figure(path, model, images, labels, predictions, class_names=None, index
         pyplot.close(figure)
 
 
-def training_figure(path, side_by_side, data_name):
-    """Draw the run's figure into ``path``, in the format its extension names (see PLOT_FORMATS)."""
+def training_figure(path, side_by_side, data_name, sort=None):
+    """Draw the run's figure into ``path``, in the format its extension names (see PLOT_FORMATS).
+
+    sort: for --data sort, its {"length", "symbols", ...}: the figure shows attention weights."""
     # A model from just before a divergence can predict inf or NaN: its panel shows
     # what it predicts, and NumPy's and matplotlib's warnings about it are not the
     # user's business (the run already said it diverged).
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        _draw(path, side_by_side, data_name)
+        _draw(path, side_by_side, data_name, sort)
 
 
-def _draw(path, side_by_side, data_name):
+def _draw(path, side_by_side, data_name, sort=None):
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no window, no display needed
     from matplotlib import pyplot
 
     runs = list(side_by_side.twins.values())
-    if side_by_side.data.test:
+    if sort is not None:
+        figure = _sort_figure(pyplot, side_by_side, sort)
+    elif side_by_side.data.test:
         figure = _image_figure(pyplot, side_by_side, data_name, runs)
     else:
         figure, axes = pyplot.subplots(1, 1 + len(runs), figsize=(5 * (1 + len(runs)), 4.5))

@@ -55,7 +55,9 @@ REAL_DATA = ("mnist", "fashion-mnist")
 # --data sort: sort 8 digits of 10 symbols (0-9) with a small decoder-only transformer that reads the
 # digits, a separator, and writes the sorted digits one at a time (data.sort_digits). 10**8 inputs:
 # too many to learn by heart. The vectorized twin trains it in float32 (Adam, lr 0.001 with decay
-# 1e-4, batches of 64); held-out sequences are answered by greedy decoding and scored whole.
+# 1e-3, batches of 64, 10 epochs of 20,000 sequences: about 15 s an epoch on 2 cores); held-out
+# sequences are answered by greedy decoding and scored whole: 0.999 of them exactly right (seed 0).
+# With decay 1e-4 the loss spiked late (6 epochs: 0.767), hence the stronger decay.
 DEFAULT_TRANSFORMER = [
     {"type": "embedding", "width": 64}, {"type": "positional_encoding"},
     {"type": "transformer_block", "heads": 4, "hidden": 128}, {"type": "transformer_block", "heads": 4, "hidden": 128},
@@ -63,7 +65,7 @@ DEFAULT_TRANSFORMER = [
 ]
 SORT = {"length": 8, "symbols": 10, "test_samples": 1000}
 DATA_DEFAULTS["sort"] = {"task": "classification", "samples": 20000, "classes": None, "hidden": None,
-                         "layers": DEFAULT_TRANSFORMER, "lr": 0.001, "decay": 0.0001, "epochs": 6, "batch_size": 64}
+                         "layers": DEFAULT_TRANSFORMER, "lr": 0.001, "decay": 0.001, "epochs": 10, "batch_size": 64}
 # When the pure twin trains the transformer (--twin pure or both): 4 digits of 5 symbols, one block
 # of width 16 with 2 heads, on 960 sequences for 12 epochs; its loops take about 5 s an epoch on 2
 # cores, and the model sorts about 98% of held-out sequences exactly.
