@@ -633,7 +633,15 @@ LAYER_KEYS = {
 }
 IMAGE_LAYERS = ("conv2d", "max_pool2d", "avg_pool2d", "flatten")  # what takes images (n, channels, height, width)
 SEQUENCE_LAYERS = ("positional_encoding", "transformer_block")  # what takes sequences (n, length, width)
-PARAMETER_LAYERS = ("dense", "conv2d", "embedding", "layer_norm", "transformer_block")  # what has parameters
+# What has parameters, and their names (in a model's params, the k-th such layer's add k: "weights0").
+PARAMETER_NAMES = {
+    "dense": ("weights", "biases"), "conv2d": ("weights", "biases"), "embedding": ("table",),
+    "layer_norm": ("gamma", "beta"),
+    "transformer_block": ("attention_gamma", "attention_beta", "query_weights", "key_weights", "value_weights",
+                          "output_weights", "mlp_gamma", "mlp_beta", "hidden_weights", "hidden_biases",
+                          "output_layer_weights", "output_layer_biases"),
+}
+PARAMETER_LAYERS = tuple(PARAMETER_NAMES)
 TOKENS = "tokens"  # the first side of the shape of a sequence of token indices: ("tokens", length, vocabulary)
 
 
@@ -846,23 +854,24 @@ def parameter_shapes(layer, shape):
     key_weights, value_weights, output_weights (d, d), mlp_gamma, mlp_beta (d,), hidden_weights
     (d, hidden), hidden_biases (hidden,), output_layer_weights (hidden, d), output_layer_biases (d,)
     """
+    return dict(zip(PARAMETER_NAMES.get(layer["type"], ()), _parameter_sides(layer, shape)))
+
+
+def _parameter_sides(layer, shape):
+    """The shapes of a checked layer's parameters, in the order of PARAMETER_NAMES."""
     kind, width = layer["type"], shape[-1]
     if kind == "dense":
-        return {"weights": (width, layer["units"]), "biases": (layer["units"],)}
+        return (width, layer["units"]), (layer["units"],)
     if kind == "conv2d":
-        return {"weights": (layer["filters"], shape[0] * math.prod(pair(layer["kernel"]))),
-                "biases": (layer["filters"],)}
+        return (layer["filters"], shape[0] * math.prod(pair(layer["kernel"]))), (layer["filters"],)
     if kind == "embedding":
-        return {"table": (shape[2], layer["width"])}
+        return ((shape[2], layer["width"]),)
     if kind == "layer_norm":
-        return {"gamma": (width,), "beta": (width,)}
+        return (width,), (width,)
     if kind == "transformer_block":
-        return {"attention_gamma": (width,), "attention_beta": (width,),
-                **{f"{role}_weights": (width, width) for role in ("query", "key", "value", "output")},
-                "mlp_gamma": (width,), "mlp_beta": (width,), "hidden_weights": (width, layer["hidden"]),
-                "hidden_biases": (layer["hidden"],), "output_layer_weights": (layer["hidden"], width),
-                "output_layer_biases": (width,)}
-    return {}
+        return ((width,), (width,), (width, width), (width, width), (width, width), (width, width), (width,),
+                (width,), (width, layer["hidden"]), (layer["hidden"],), (layer["hidden"], width), (width,))
+    return ()
 
 
 def model_file(func, file_name, document, file_format, versions):

@@ -503,8 +503,8 @@ def _plan(model):
     """Each layer of a checked model with the names of its parameters, as the layer calls them and as
     the model's params do: [(layer, {"weights": "weights0", "biases": "biases0"}), (layer, {}), ...]."""
     plan, k = [], 0
-    for layer, shape in zip(_model_layers(model), _model_shapes(model)):
-        names = {name: f"{name}{k}" for name in _checks.parameter_shapes(layer, shape)}
+    for layer in _model_layers(model):
+        names = {name: f"{name}{k}" for name in _checks.PARAMETER_NAMES.get(layer["type"], ())}
         plan.append((layer, names))
         k += bool(names)
     return plan

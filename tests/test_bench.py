@@ -175,7 +175,7 @@ def test_the_attention_section_runs_and_reports_as_the_convolution_section_does(
 
 
 def test_the_convolution_lines_read_as_before_sections_5_and_6_shared_them():
-    """The lines of docs/benchmarks.md's recorded run, from the figures of that run."""
+    """The lines of the first recorded convolution run (before im2col took columns), from its figures."""
     conv = {"twin": "vectorized", "dtype": "float32", "vs_flat": 1.25, "unchecked_vs_flat": 1.20, "vs_torch": None,
             "torch_note": "PyTorch is not installed: skipped", "rounds": {"flat": [1.0] * 7},
             "seconds": {"twinnet": 21.88e-3, "unchecked": 21.09e-3, "flat": 17.57e-3},

@@ -20,6 +20,7 @@ import numpy as np
 from twinnet import files
 from twinnet.contract.twins import TWINS, to_pure
 from twinnet.data import DATASETS
+from vectorized import _checks
 
 GRID = 120  # points per side of the decision-region grid
 
@@ -80,7 +81,7 @@ def _picture(sample):
 # What a learner wants to see of a convolutional network: what its first conv2d layer looks for (its
 # filters, one small picture each, blue below 0 and red above on one scale for all), and what it
 # finds in one image (that image's feature maps after the layer, and the activation after it).
-PARAMETER_LAYERS = ("dense", "conv2d", "embedding", "layer_norm", "transformer_block")  # k counts these, in order
+PARAMETER_LAYERS = _checks.PARAMETER_LAYERS  # the layers with parameters: "weights{k}", "table{k}", ... k counts them
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 
 
