@@ -122,6 +122,25 @@ def sort_digits(n_samples, length, symbols, seed):
     return inputs, targets
 
 
+@_checks.takes(inputs="matrix", targets=_checks.targets_of("inputs"),
+               test_fraction=_checks.fraction_held_out("inputs"), seed="seed")
+def train_test_split(inputs, targets, test_fraction, seed):
+    """A held-out part of a data set, drawn from a seed: the same samples in both twins.
+
+    inputs: (n_samples, n_features)    targets: (n_samples,) labels, or (n_samples, n_outputs)
+    test_fraction: in (0, 1)    seed: int
+    ->    (train_inputs, train_targets, test_inputs, test_targets), each in the order drawn
+
+        order = rng.permutation(n_samples, seed)
+        n_test = round(test_fraction * n_samples)
+        test = order[:n_test], train = order[n_test:]         (no sample in both)
+    """
+    order = rng.permutation.unchecked(len(inputs), seed)
+    n_test = round(test_fraction * len(inputs))
+    test, train = order[:n_test], order[n_test:]
+    return [inputs[i] for i in train], [targets[i] for i in train], [inputs[i] for i in test], [targets[i] for i in test]
+
+
 IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
 LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 

@@ -39,12 +39,13 @@ def test_default_run_meets_its_promise():
     result = run_process("train", "--json")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert summary["data"] == "spiral" and summary["sizes"] == [2, 64, 3] and summary["epochs"] == 800
+    assert summary["data"] == "spiral" and summary["sizes"] == [2, 64, 3] and summary["epochs"] == 900
     for twin in ("pure", "vectorized"):
         assert summary["twins"][twin]["accuracy"] >= 0.90
     assert summary["largest_loss_difference"] <= 1e-9
     assert summary["speedup"] > 1
-    assert "summary after 800 epochs" in result.stderr  # the table goes to stderr under --json
+    assert "summary after 900 epochs" in result.stderr  # the table goes to stderr under --json
+    assert summary["samples"] == 240 and 0.0 < summary["twins"]["pure"]["test_accuracy"] < 1.0  # 60 held out
     # The README shows this run's real output: its first line and the columns must still be what we print.
     readme = (ROOT / "README.md").read_text()
     header, columns = result.stderr.splitlines()[:2]
@@ -55,7 +56,8 @@ def test_side_by_side_table():
     code, out, err = run("train", "--epochs", "20", "--samples", "20", "--every", "5")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("twinnet train: spiral data (60 samples), network 2-64-3 relu -> classification")
+    assert lines[0].startswith("twinnet train: spiral data (48 training and 12 test samples), network 2-64-3 relu -> "
+                            "classification")
     assert lines[1].split() == ["epoch", "pure", "loss", "accuracy", "vectorized", "loss", "accuracy", "largest",
                                 "|Δloss|"]
     epochs = [int(line.split()[0]) for line in lines[2:7]]
@@ -82,7 +84,7 @@ def test_every_flag_reaches_the_model(tmp_path):
                          "--seed", "7", "--epochs", "4", "--json", "--save", str(tmp_path / "m.json"))
     assert code == 0, err
     summary = json.loads(out)
-    assert summary["sizes"] == [2, 8, 4, 4] and summary["samples"] == 120 and summary["epochs"] == 4
+    assert summary["sizes"] == [2, 8, 4, 4] and summary["samples"] == 96 and summary["epochs"] == 4  # 24 held out
     assert "sgd (lr 0.5, decay 0.01)" in err and "batches of 16" in err and "seed 7" in err
     saved = json.loads((tmp_path / "m.json").read_text())["model"]
     assert (saved["activation"], saved["dropout"], saved["l1"], saved["l2"]) == ("tanh", 0.2, 1e-4, 1e-3)
@@ -383,7 +385,7 @@ def test_load_takes_flags_that_agree_and_the_header_reports_the_files_network(sa
     code, out, err = run("train", "--twin", "vectorized", "--load", str(saved_model), "--epochs", "1",
                          "--samples", "5", "--hidden", "16", "--dropout", "0.2")
     assert code == 0, err
-    assert out.splitlines()[0].startswith(f"twinnet train: spiral data (15 samples), network 2-16-3 tanh -> "
+    assert out.splitlines()[0].startswith(f"twinnet train: spiral data (12 training and 3 test samples), network 2-16-3 tanh -> "
                                           f"classification, loaded from {saved_model}, ")
     assert ", dropout 0.2, l2 0.001, seed 0" in out.splitlines()[0]
 
@@ -420,11 +422,12 @@ def _interrupting(*args, **kwargs):
     ("data", "sha256_of", ("data", "mnist", "--data-dir", "FOLDER")),
     ("bench", "run", ("bench", "--quick")),
     ("check", "check", ("check", "CHECKED:relu", "--as", "relu")),
+    ("grade", "grade_file", ("grade", "FOLDER", "--output", "FOLDER")),
     ("docs", "pages", ("docs", "--out", "FOLDER")),
     ("show", "side_by_side", ("show", "relu")),
     ("exercise", "stub", ("exercise", "relu", "--out", "FOLDER/relu.py")),
-], ids=["train: loading data", "train: plotting", "data: downloading", "data: verifying", "bench", "check", "docs",
-        "show", "exercise"])
+], ids=["train: loading data", "train: plotting", "data: downloading", "data: verifying", "bench", "check", "grade",
+        "docs", "show", "exercise"])
 def test_ctrl_c_anywhere_is_one_line_and_exit_130(tmp_path, monkeypatch, module, function, argv):
     import importlib
 
@@ -588,3 +591,38 @@ def test_sort_trains_the_transformer_in_both_twins_step_by_step():
 def test_sort_flags_are_refused_where_they_do_not_apply(flags, message):
     code, out, err = run("train", *flags)
     assert code == 2 and message in err, err
+
+
+def _on_a_terminal(*argv):
+    """Run twinnet with a pseudo-terminal as its standard output and error; return what it wrote."""
+    import pty
+
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "twinnet.cli", *argv], stdout=terminal, stderr=terminal,
+                               cwd=ROOT)
+    os.close(terminal)
+    written = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal is closed when the process ends
+            break
+        if not chunk:
+            break
+        written += chunk
+    os.close(controller)
+    assert process.wait(timeout=120) == 0
+    return written.decode()
+
+
+def test_progress_inside_an_epoch_shows_on_a_terminal_only():
+    """A progress line (batches done, examples a second, time left) on a terminal, rewritten in place
+    and cleared before the epoch's row; nothing of it in --json or when the output is piped."""
+    flags = ["train", "--samples", "20", "--epochs", "2", "--batch-size", "8", "--twin", "vectorized"]
+    shown = _on_a_terminal(*flags)
+    assert "epoch 1/2, vectorized: batch 1/6, " in shown and " examples/s, " in shown and " s left" in shown
+    assert "\r" + " " * 79 + "\r      1 " in shown  # cleared before the row
+    piped = run_process(*flags)
+    assert piped.returncode == 0 and "examples/s" not in piped.stdout + piped.stderr and "\r" not in piped.stdout
+    as_json = _on_a_terminal(*flags, "--json")
+    assert "examples/s" not in as_json and "batch 1/6" not in as_json

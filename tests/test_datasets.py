@@ -470,3 +470,26 @@ def test_sort_digits_arguments_are_checked(twin):
         with pytest.raises(error) as raised:
             sort_digits(*arguments)
         assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("name", ["spiral", "vertical", "sine"])
+def test_the_held_out_split_is_the_same_in_both_twins_and_disjoint_from_training(name):
+    """train_test_split of a generated set: the same samples in both twins for one seed, no sample on
+    both sides, every sample on one side, and another seed draws another split."""
+    make = {"spiral": lambda twin: twin.spiral(30, 3, 0), "vertical": lambda twin: twin.vertical(30, 3, 0),
+            "sine": lambda twin: twin.sine(90)}[name]
+    # Each sample's index as a feature of its own: the spiral's arms all start at (0, 0).
+    inputs, targets = make(vectorized.data)
+    inputs = np.column_stack([inputs, np.arange(len(inputs))])
+    pure_inputs, pure_targets = make(pure.data)
+    pure_inputs = [row + [float(i)] for i, row in enumerate(pure_inputs)]
+    split = vectorized.data.train_test_split(inputs, targets, 0.2, 5)
+    pure_split = pure.data.train_test_split(pure_inputs, pure_targets, 0.2, 5)
+    for pure_part, part in zip(pure_split, split):
+        assert np.array_equal(np.array(pure_part), part)
+    train_inputs, train_targets, test_inputs, test_targets = split
+    assert len(test_inputs) == 18 and len(train_inputs) == 72
+    train_rows, test_rows = set(map(tuple, train_inputs.tolist())), set(map(tuple, test_inputs.tolist()))
+    assert not train_rows & test_rows and len(train_rows | test_rows) == 90
+    other = vectorized.data.train_test_split(inputs, targets, 0.2, 6)[2]
+    assert set(map(tuple, other.tolist())) != test_rows

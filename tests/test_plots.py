@@ -112,3 +112,30 @@ def test_the_attention_maps_are_causal_rows_of_weights_and_the_sort_figure_draws
     path = tmp_path / "sort.png"
     plots.training_figure(path, side_by_side, "sort", {"length": 3, "symbols": 4})
     assert png_size(path)[0] > png_size(path)[1] > 0
+
+
+def test_the_spiral_panels_say_what_they_show():
+    """Decision regions in a colour-blind-safe palette with a legend: a class per colour, the
+    misclassified training points counted and ringed, the held-out points; whole-number epoch ticks."""
+    from matplotlib import pyplot
+
+    from vectorized import data
+
+    inputs, labels = data.spiral(20, 3, 0)
+    train_inputs, train_labels, test_inputs, test_labels = data.train_test_split(inputs, labels, 0.25, 0)
+    model = network.create([2, 8, 3], seed=0)
+    predicted = network.predict(model, train_inputs).argmax(axis=1)
+    run = types.SimpleNamespace(name="vectorized", model=model, epoch_losses=[1.1, 0.9, 0.8], diverged=None,
+                                final={"accuracy": float(np.mean(predicted == train_labels))},
+                                test={"accuracy": 0.5})
+    figure, (left, right) = pyplot.subplots(1, 2)
+    plots._decision_regions(right, run, train_inputs, train_labels, (test_inputs, test_labels))
+    texts = [text.get_text() for text in right.get_legend().get_texts()]
+    wrong = int(np.sum(predicted != train_labels))
+    assert texts == ["class 0", "class 1", "class 2", f"wrong ({wrong} of 45 training points)", "held-out points"]
+    assert "test 0.500" in right.get_title()
+    assert [colour.lower() for colour in plots.PALETTE[:3]] == ["#0072b2", "#e69f00", "#009e73"]  # Okabe-Ito
+    plots._loss_curves(left, [run])
+    ticks = [tick for tick in left.get_xticks() if 1 <= tick <= 3]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+    pyplot.close(figure)

@@ -37,7 +37,10 @@ and both your function and the reference read the same files. save and load
 input tried, 1 when it does not (a wrong value, an exception, an exit, a crash,
 a hang, a flood of output, a changed argument), 2 when the check cannot run
 (an unknown operation, no such file, a file that cannot be imported, no such
-function, a missing library), and 130 when Ctrl-C stops it.
+function, a missing library), and 130 when Ctrl-C stops it. Each ending has a
+reason in a word or two (REASONS: "disagreed", "hangs", "syntax error"...);
+``--format json|gradescope|junit`` gives the verdict in the form course tools
+read (:mod:`twinnet.results`), even for a file that gives no function to check.
 """
 
 import contextlib
@@ -58,6 +61,7 @@ import re
 import signal
 import sys
 import tempfile
+import time
 import types
 import warnings
 from dataclasses import dataclass, field
@@ -82,6 +86,30 @@ MESSAGE_LIMIT = 64 * 2**20  # bytes of one answer from the worker; a larger one 
 
 class UserCodeError(UsageError):
     """The user's file or function could not be loaded (or checked)."""
+
+
+class LoadError(UserCodeError):
+    """The user's file did not give the function: ``reason`` says why in a word or two (one of LOAD_REASONS)."""
+
+    def __init__(self, message, reason):
+        super().__init__(message)
+        self.reason = reason
+
+
+# Why a check ended as it did (Report.reason, LoadError.reason), in a word or two that a grader can sort by.
+REASONS = {
+    "agreed": "it agrees with the reference on every input tried",
+    "disagreed": "a wrong value or form, an exception, a changed argument: the counterexample says which",
+    "hangs": f"a call took longer than the time limit (--timeout), or importing its file over {LOAD_TIMEOUT:g} s",
+    "crashed": "it crashed the interpreter, or its process answered what no function returns",
+    "exited": "it called sys.exit or os._exit, in a call or while its file was imported",
+    "flooded": f"it printed more than {OUTPUT_LIMIT:,} characters in one call",
+    "syntax error": "its file is not valid Python",
+    "import error": "importing its file raised an exception",
+    "no such function": "its file has no function of that name",
+    "no such file": "there is no such file",
+}
+LOAD_REASONS = ("hangs", "crashed", "exited", "syntax error", "import error", "no such function", "no such file")
 
 
 # ---------------------------------------------------------------- precision
@@ -378,6 +406,7 @@ class Report:
     output_size: int = 0  # how many characters it printed in all
     stopped: str = ""  # why Hypothesis was stopped before it could shrink further: "hang", "crashes" or ""
     skipped: int = 0  # inputs not tried because they lie beyond the dtype's range
+    reason: str = ""  # why it ended so, one of REASONS ("agreed" when it passed)
 
     @property
     def setting(self):
@@ -480,7 +509,7 @@ def _split_spec(spec):
         raise UserCodeError(f"expected FILE.py:FUNCTION, got {spec!r}")
     file = pathlib.Path(path)
     if not file.exists():
-        raise UserCodeError(f"{path}: no such file")
+        raise LoadError(f"{path}: no such file", "no such file")
     if not file.is_file():
         raise UserCodeError(f"{path}: not a file (expected FILE.py:FUNCTION)")
     return path, name
@@ -496,11 +525,13 @@ def _load_file(path, name):
     try:
         loader.exec_module(module)
     except (Exception, SystemExit, KeyboardInterrupt) as error:  # the user's file: any error in it is theirs to see
-        raise UserCodeError(f"{path} could not be imported: {type(error).__name__}: "
-                            f"{' '.join(str(error).split())}") from None
+        reason = ("syntax error" if isinstance(error, SyntaxError) else "exited" if isinstance(error, SystemExit)
+                  else "import error")
+        raise LoadError(f"{path} could not be imported: {type(error).__name__}: {' '.join(str(error).split())}",
+                        reason) from None
     function = _attribute(module, name)
     if not callable(function):
-        raise UserCodeError(f"{path} has no function named {name!r}")
+        raise LoadError(f"{path} has no function named {name!r}", "no such function")
     return function
 
 
@@ -801,10 +832,11 @@ def _serve(connection, function, source, style, dtype):
             style = style or detect_style(function)
             namespace = LIBRARIES[style].load() if style in LIBRARIES else None
     except UserCodeError as error:
-        reply("unusable", str(error))
+        reply("unusable", str(error), getattr(error, "reason", ""))
         return
     except BaseException as error:
-        reply("unusable", f"{source or 'the function'} could not be loaded: {type(error).__name__}: {_text(error)}")
+        reply("unusable", f"{source or 'the function'} could not be loaded: {type(error).__name__}: {_text(error)}",
+              "import error")
         return
     reply("ready", style)
     while True:
@@ -864,12 +896,15 @@ class Worker:
             return self.style
         self.stop()
         if answer[0] == "unusable" and isinstance(answer[1], str):
-            raise UserCodeError(answer[1])
+            reason = answer[2] if len(answer) == 3 and answer[2] in LOAD_REASONS else ""
+            raise LoadError(answer[1], reason) if reason else UserCodeError(answer[1])
         if answer[0] == "died":
-            raise UserCodeError(f"{where} could not be imported: importing it ended the process ({_ending(answer[1])})")
+            code = answer[1]
+            raise LoadError(f"{where} could not be imported: importing it ended the process ({_ending(code)})",
+                            "exited" if code is not None and code >= 0 else "crashed")
         if answer[0] == "hung":
-            raise UserCodeError(f"{where} could not be imported: it took more than {LOAD_TIMEOUT:g} seconds")
-        raise UserCodeError(f"{where} could not be imported: its process answered something else than a worker")
+            raise LoadError(f"{where} could not be imported: it took more than {LOAD_TIMEOUT:g} seconds", "hangs")
+        raise LoadError(f"{where} could not be imported: its process answered something else than a worker", "crashed")
 
     def call(self, kwargs, timeout):
         if self.process is None:
@@ -951,6 +986,7 @@ class Outcome:
     output: str = ""
     output_size: int = 0
     fatal: str = ""  # "crash" or "hang": the worker process had to be started again
+    reason: str = "disagreed"  # one of REASONS, when there is a problem
 
 
 @dataclass
@@ -1035,7 +1071,7 @@ def judge(operation, kwargs, expected, answer, allowed, timeout, measured=None):
     kind = answer[0]
     if kind == "hung":
         return Outcome(f"no answer after {timeout:g} seconds", "it hung (or was very slow) on this input, and was "
-                       "stopped at the time limit (--timeout)", fatal="hang")
+                       "stopped at the time limit (--timeout)", fatal="hang", reason="hangs")
     if kind == "died":
         code = answer[1]
         if code is not None and code < 0 and code != -signal.SIGKILL:
@@ -1043,29 +1079,32 @@ def judge(operation, kwargs, expected, answer, allowed, timeout, measured=None):
         else:
             problem = ("it ended its Python process on this input (os._exit, or a crash in compiled code): a checked "
                        "function must return its result")
-        return Outcome(f"no answer: the process ended, {_ending(code)}", problem, fatal="crash")
+        return Outcome(f"no answer: the process ended, {_ending(code)}", problem, fatal="crash",
+                       reason="exited" if code is not None and code >= 0 else "crashed")
     if kind == "garbled":
         return Outcome("an unreadable answer", f"its process answered something no function returns ({answer[1]})",
-                       fatal="crash")
+                       fatal="crash", reason="crashed")
     _, outcome, changes, output, output_size = answer
     sizes = {"exit": 2, "interrupt": 1, "flooded": 1, "raised": 3, "unreadable": 2, "returned": 2}
     if not (isinstance(outcome, tuple) and outcome and len(outcome) == sizes.get(outcome[0])
             and all(isinstance(part, str) for part in outcome[1:] if outcome[0] != "returned")
             and isinstance(changes, list) and isinstance(output, str) and type(output_size) is int):
-        return Outcome("an unreadable answer", "its process answered something no function returns", fatal="crash")
+        return Outcome("an unreadable answer", "its process answered something no function returns", fatal="crash",
+                       reason="crashed")
     printed = dict(output=output[:OUTPUT_SHOWN], output_size=output_size)
     mutated = [f"it changed {_text(change, 300)}" for change in changes[:5]]
     what = outcome[0]
     if what == "exit":
         return Outcome(f"called sys.exit({outcome[1]})", "it tried to end the program (SystemExit) on a valid input: "
-                       "a checked function must return its result", mutated, **printed)
+                       "a checked function must return its result", mutated, reason="exited", **printed)
     if what == "interrupt":
         return Outcome("raised KeyboardInterrupt", "it raised KeyboardInterrupt itself (nobody pressed Ctrl-C): a "
                        "checked function must return its result", mutated, **printed)
     if what == "flooded":
         return Outcome(f"printed more than {OUTPUT_LIMIT:,} characters",
                        f"it flooded its output on this input, and was stopped after {OUTPUT_LIMIT:,} characters: "
-                       "a checked function returns its result, it need not print it", mutated, **printed)
+                       "a checked function returns its result, it need not print it", mutated, reason="flooded",
+                       **printed)
     if what == "raised":
         return Outcome(f"raised {outcome[1]}: {outcome[2]}".rstrip(": "), "it raised an exception on a valid input",
                        mutated, **printed)
@@ -1076,7 +1115,7 @@ def judge(operation, kwargs, expected, answer, allowed, timeout, measured=None):
         got = _decode(outcome[1])
     except (_Garbled, RecursionError) as error:
         return Outcome("an unreadable answer", f"its process answered something no function returns ({error})",
-                       fatal="crash")
+                       fatal="crash", reason="crashed")
     try:
         found = differences(operation, kwargs, got, expected, allowed, measured)
     except Exception as error:  # a result no comparison can read (a dict of names and numbers mixed, ...)
@@ -1185,21 +1224,42 @@ def check(function, name, style=None, max_examples=200, timeout=TIMEOUT, *, dtyp
         try:
             smallest = hypothesis_find(operation.strategy(), disagrees, settings=options)
         except (NoSuchExample, Unsatisfiable):
-            return Report(name, style, tried["examples"], True, precision=allowed, skipped=tried["skipped"])
+            return Report(name, style, tried["examples"], True, precision=allowed, skipped=tried["skipped"],
+                          reason="agreed")
     shown, expected, outcome = failures[pickle.dumps(smallest)]
     return Report(name, style, tried["examples"], False, shown, expected, outcome.got, outcome.problem,
                   outcome.details, allowed, outcome.output, outcome.output_size, stopped=tried["stopped"],
-                  skipped=tried["skipped"])
+                  skipped=tried["skipped"], reason=outcome.reason)
+
+
+def require_hypothesis(command="check"):
+    if importlib.util.find_spec("hypothesis") is None:
+        raise UsageError(f'{command} draws its inputs with Hypothesis, which is not installed: pip install '
+                         '"twinnet[test]"')
 
 
 def command(args):
-    """Test FILE.py:FUNCTION against the reference; exit 0 when it agrees, 1 when it does not."""
+    """Test FILE.py:FUNCTION against the reference; exit 0 when it agrees, 1 when it does not.
+
+    ``--format`` json, gradescope or junit also gives the result in that form
+    (see :mod:`twinnet.results`); then a file that gives no function to check
+    (a syntax error, no such function) is a result too, written before the exit 2.
+    """
+    from twinnet import results
+
     operation = registry.get(args.name)  # an unknown name is reported before the user's file is run
     _refuse_unless_checkable(operation)
-    if importlib.util.find_spec("hypothesis") is None:
-        raise UsageError('check draws its inputs with Hypothesis, which is not installed: pip install "twinnet[test]"')
-    # The file is given as it was named: only the worker process imports it.
-    report = check(args.target, args.name, args.style, args.examples, args.timeout, dtype=args.dtype,
-                   rtol=args.rtol, atol=args.atol)
-    print(report)
+    require_hypothesis()
+    path = results.destination(args.format, args.output)
+    start = time.monotonic()
+    try:
+        # The file is given as it was named: only the worker process imports it.
+        report = check(args.target, args.name, args.style, args.examples, args.timeout, dtype=args.dtype,
+                       rtol=args.rtol, atol=args.atol)
+    except LoadError as error:
+        if args.format != "text":
+            results.deliver(results.of_error(args.name, error.reason, error, time.monotonic() - start), args.format,
+                            path)
+        raise
+    results.deliver(results.of_report(report, time.monotonic() - start), args.format, path)
     return 0 if report.passed else 1

@@ -3,10 +3,14 @@
     twinnet list             every operation that exists in both twins
     twinnet train [flags]    train a network with both twins from one seed, side by side
     twinnet data NAME        download MNIST or Fashion-MNIST once, verified
+    twinnet predict M INPUT  a saved model's answer to a row, a CSV file or a picture, from both twins
     twinnet show NAME        both twins' code of one operation, side by side
     twinnet check F.py:FN --as NAME     test your implementation against the reference
+    twinnet grade DIR        grade a folder of exercise files into a table (CSV, JSON)
     twinnet exercise NAME    an exercise stub to fill in
     twinnet docs             regenerate docs/reference from the registry
+    twinnet notebook [CH]    the chapters as Jupyter notebooks
+    twinnet site DIR         the chapters and the side-by-side reference as an HTML site
     twinnet bench            time both twins against their ceilings
 
 Each command is the function ``command(args)`` of the module named after it
@@ -14,13 +18,14 @@ Each command is the function ``command(args)`` of the module named after it
 its flag converters turn a bad value into one line that names the flag.
 
 Exit codes: 0 done; 1 a finding (``check``: your function disagrees; ``train``:
-training diverged); 2 bad usage (a flag, a path, a file that cannot be read),
+training diverged; ``predict``: the twins disagree); 2 bad usage (a flag, a path, a file that cannot be read),
 in one line on stderr; 130 interrupted by Ctrl-C, in one line, anywhere.
 """
 
 import argparse
 import importlib
 import math
+import re
 import sys
 import urllib.parse
 
@@ -126,6 +131,8 @@ def add_train_parser(commands):
     train.add_argument("--samples", type=_count, help="points per class (100), or in all for sine (100); training "
                        "sequences for sort (20000; 960 when the pure twin runs)")
     train.add_argument("--classes", type=_count, help="classes for spiral and vertical (3)")
+    train.add_argument("--test-fraction", type=_rate, help="the part of spiral, vertical or sine held out for "
+                       "testing, drawn from the seed (0.2; 0 holds out nothing)")
     train.add_argument("--length", type=_count, help="digits to sort, for sort (8; 4 when the pure twin runs)")
     train.add_argument("--symbols", type=_two_or_more, help="how many digits there are (0 .. N-1), for sort (10; 5 "
                        "when the pure twin runs)")
@@ -166,6 +173,29 @@ def add_data_parser(commands):
                       help="seconds before the first retry, doubling after (1)")
 
 
+def add_predict_parser(commands):
+    predict = commands.add_parser(
+        "predict", help="a saved model's answer to your own input, from both twins",
+        description="Load a model that twinnet train --save wrote and answer INPUT with it, in both twins (or "
+                    "the one --twin names), saying whether they agree: a classification's class and its "
+                    "probabilities, a binary model's probability, a regression's outputs, a sequence model's "
+                    "continuation of the tokens given.",
+        epilog="INPUT: a row of numbers separated by commas (0.3,-0.2); a CSV file of such rows, one answer per "
+               "row (a header line of words is skipped); for a model that takes 784 numbers or [1, 28, 28] images "
+               "(MNIST, Fashion-MNIST), a PNG or JPEG picture, converted as MNIST's digits were made: grey scale, "
+               "inverted if its background is light, the digit fitted in 20x20 and centred by its centre of mass in "
+               "28x28, values in [0, 1] (needs pip install \"twinnet[image]\"); for a sequence model, token "
+               "indices (3,1,4,10). Exit codes: 0 answered; 1 the twins disagree; 2 bad usage.")
+    predict.add_argument("model", metavar="MODEL.json", help="a model file that twinnet train --save wrote")
+    predict.add_argument("input", metavar="INPUT", help="a row such as 0.3,-0.2, a CSV file, or a PNG or JPEG picture")
+    predict.add_argument("--twin", choices=["both", "pure", "vectorized"], default="both",
+                         help="which twins answer (both)")
+    predict.add_argument("--json", action="store_true", help="the answers as one JSON object on stdout")
+    # A row that starts with a minus sign (-0.3,0.2 or -1e-3) is INPUT, not a flag: argparse takes
+    # only plain negative numbers (-0.3) for values unless told what else one looks like.
+    predict._negative_number_matcher = re.compile(r"^-\.?\d")
+
+
 def add_show_parser(commands):
     show = commands.add_parser("show", help="print both twins' code of one operation side by side")
     show.add_argument("name", help="an operation, as twinnet list shows them")
@@ -185,7 +215,8 @@ def add_check_parser(commands):
                "  1    it does not: the smallest input, what the reference gives and what it gave (a wrong value,\n"
                "       an exception, sys.exit, a crash, a hang, a flood of output, a changed argument)\n"
                "  2    the check cannot run: unknown operation, no such file, a file that cannot be imported,\n"
-               "       no such function, a library that is not installed\n"
+               "       no such function, a library that is not installed (with --format json, gradescope or\n"
+               "       junit, the result of a file that gives no function is written all the same)\n"
                "  130  interrupted by Ctrl-C",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     check.add_argument("target", metavar="FILE.py:FUNCTION")
@@ -201,6 +232,27 @@ def add_check_parser(commands):
     check.add_argument("--rtol", type=_non_negative,
                        help="allowed difference per unit of each element's scale (1e-12; float32: 5.4e-4)")
     check.add_argument("--atol", type=_non_negative, help="allowed difference added to that (0; float32: 1.3e-41)")
+    check.add_argument("--format", choices=["text", "json", "gradescope", "junit"], default="text",
+                       help="text (the report); json (one object on stdout); gradescope (Gradescope's results.json, "
+                            "to --output); junit (JUnit XML on stdout, or to --output)")
+    check.add_argument("--output", metavar="PATH", help="where json or junit go instead of stdout (the report is "
+                       "printed then), and where gradescope goes (results.json)")
+
+
+def add_grade_parser(commands):
+    grade = commands.add_parser(
+        "grade", help="grade a folder of exercise files, one per operation, into a table",
+        description="Check every NAME.py of EXERCISES_DIR against the operation NAME (its function NAME), one "
+                    "file after the other, each as twinnet check does (in a worker process, each call with a time "
+                    "limit), and write grades.csv and grades.json: a row per file, passed or not, the reason, and "
+                    "the shrunk counterexample or the error. A file that hangs, exits, crashes, floods its output "
+                    "or does not parse fails with its reason; a file not named after an operation is reported, not "
+                    "graded.",
+        epilog="exit codes: 0 every file passed; 1 some did not (or were not graded); 2 bad usage; 130 Ctrl-C")
+    grade.add_argument("folder", metavar="EXERCISES_DIR")
+    grade.add_argument("--output", metavar="DIR", default=".", help="where grades.csv and grades.json go (.)")
+    grade.add_argument("--examples", type=_count, default=200, help="inputs to try per file (200)")
+    grade.add_argument("--timeout", type=_positive, default=10.0, help="seconds one call may take (10)")
 
 
 def add_exercise_parser(commands):
@@ -210,11 +262,36 @@ def add_exercise_parser(commands):
     exercise.add_argument("--style", choices=["lists", "numpy"], default="lists",
                           help="loops over lists, or NumPy (lists)")
     exercise.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    exercise.add_argument("--notebook", action="store_true", help="write a Jupyter notebook NAME.ipynb instead: the "
+                          "explanation, the stub and a grading cell (needs [notebook])")
+    exercise.add_argument("--dir", metavar="DIR", help="with --notebook, the folder it goes into (.)")
 
 
 def add_docs_parser(commands):
     docs = commands.add_parser("docs", help="regenerate the side-by-side reference pages from the registry")
     docs.add_argument("--out", metavar="DIR", help="where (docs/reference, when run in the repository's folder)")
+
+
+def add_notebook_parser(commands):
+    notebook = commands.add_parser(
+        "notebook", help="write the chapters as Jupyter notebooks (needs [notebook])",
+        description="Write docs/NN-name.md as NN-name.ipynb with jupytext, the chapter's doctests as code cells "
+                    "to run (their expected output is what running them prints). Needs pip install -e "
+                    "\".[notebook]\" in a source checkout.")
+    notebook.add_argument("chapters", nargs="*", metavar="CHAPTER",
+                          help="a chapter by number (5), name (softmax) or both (05-softmax); all of them by default")
+    notebook.add_argument("--dir", metavar="DIR", help="the folder they go into, made if missing (notebooks)")
+    notebook.add_argument("--force", action="store_true", help="overwrite notebooks that differ (your outputs)")
+
+
+def add_site_parser(commands):
+    site = commands.add_parser(
+        "site", help="build the chapters and the side-by-side reference as a static HTML site (needs [site])",
+        description="Build a static HTML site with MkDocs and the Material theme: the chapters, and for every "
+                    "operation its docstring and both twins' code side by side. It works offline; serve it "
+                    "(python -m http.server -d DIR) for the search. Needs pip install -e \".[site]\".")
+    site.add_argument("dir", metavar="DIR", help="where to write the site: a new or empty folder, or a site built "
+                      "before, which it replaces")
 
 
 def add_bench_parser(commands):
@@ -235,8 +312,10 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version=f"twinnet {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    for add_parser in (add_list_parser, add_train_parser, add_data_parser, add_show_parser, add_check_parser,
-                       add_exercise_parser, add_docs_parser, add_bench_parser):
+    for add_parser in (add_list_parser, add_train_parser, add_data_parser, add_predict_parser, add_show_parser,
+                       add_check_parser,
+                       add_grade_parser,
+                       add_exercise_parser, add_docs_parser, add_notebook_parser, add_site_parser, add_bench_parser):
         add_parser(commands)
     return parser
 

@@ -22,28 +22,68 @@ from twinnet.contract.twins import TWINS, to_pure
 from twinnet.data import DATASETS
 from vectorized import _checks
 
-GRID = 120  # points per side of the decision-region grid
+GRID = 250  # points per side of the decision-region grid: edges smooth at the saved size
+# Okabe and Ito's palette, told apart by colour-blind readers too (black last: kept for marks).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
-def _decision_regions(axes, run, inputs, labels):
-    low, high = inputs.min(axis=0) - 0.1, inputs.max(axis=0) + 0.1
-    xs, ys = np.meshgrid(np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID))
-    grid = np.column_stack([xs.ravel(), ys.ravel()])
-    network = TWINS[run.name].network
-    points = to_pure(grid) if run.name == "pure" else grid
-    predictions = np.argmax(np.asarray(network.predict(run.model, points)), axis=1).reshape(xs.shape)
-    axes.contourf(xs, ys, predictions, alpha=0.3, cmap="brg")
-    axes.scatter(inputs[:, 0], inputs[:, 1], c=labels, s=8, cmap="brg")
-    axes.set_title(f"{run.name}: accuracy {run.final['accuracy']:.3f}")
+def _class_colours(n_classes):
+    from matplotlib.colors import ListedColormap
+
+    return ListedColormap([PALETTE[c % len(PALETTE)] for c in range(n_classes)])
 
 
-def _fitted_curve(axes, run, inputs, targets):
+def _predicted_classes(run, inputs):
     network = TWINS[run.name].network
     points = to_pure(inputs) if run.name == "pure" else inputs
-    axes.plot(inputs[:, 0], targets[:, 0], label="targets", linewidth=3, alpha=0.4)
-    axes.plot(inputs[:, 0], np.asarray(network.predict(run.model, points))[:, 0], label="predictions")
-    axes.set_title(f"{run.name}: loss {run.final['loss']:.2e}")
-    axes.legend()
+    return np.argmax(np.asarray(network.predict(run.model, points)), axis=1)
+
+
+def _decision_regions(axes, run, inputs, labels, test=None):
+    """The plane coloured by the class the model predicts, the training points on it (misclassified ones
+    ringed in black), and the held-out points as triangles when there are some."""
+    every = inputs if test is None else np.vstack([inputs, test[0]])
+    low, high = every.min(axis=0) - 0.1, every.max(axis=0) + 0.1
+    xs, ys = np.meshgrid(np.linspace(low[0], high[0], GRID), np.linspace(low[1], high[1], GRID))
+    n_classes = int(max(labels.max(), 0 if test is None else test[1].max())) + 1
+    colours = _class_colours(n_classes)
+    regions = _predicted_classes(run, np.column_stack([xs.ravel(), ys.ravel()])).reshape(xs.shape)
+    axes.imshow(regions, origin="lower", extent=(low[0], high[0], low[1], high[1]), cmap=colours, vmin=-0.5,
+                vmax=n_classes - 0.5, alpha=0.3, interpolation="nearest", aspect="auto")
+    wrong = _predicted_classes(run, inputs) != labels
+    for c in range(n_classes):
+        mine = labels == c
+        axes.scatter(inputs[mine, 0], inputs[mine, 1], s=14, color=colours(c), label=f"class {c}")
+    axes.scatter(inputs[wrong, 0], inputs[wrong, 1], s=40, facecolors="none", edgecolors="black", linewidths=1,
+                 label=f"wrong ({wrong.sum()} of {len(labels)} training points)")
+    title = f"{run.name}: training accuracy {run.final['accuracy']:.3f}"
+    if test is not None:
+        axes.scatter(test[0][:, 0], test[0][:, 1], s=22, marker="^", c=[colours(c) for c in test[1]],
+                     edgecolors="black", linewidths=0.5, label="held-out points")
+        title += f", test {run.test['accuracy']:.3f}"
+    axes.set_title(f"{title}\nregions: the class predicted there", fontsize=10)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=3, fontsize=8, frameon=False)
+
+
+def _fitted_curve(axes, run, inputs, targets, test=None):
+    """The targets, the model's curve through the whole range, and the held-out points when there are some."""
+    network = TWINS[run.name].network
+    every = inputs if test is None else np.vstack([inputs, test[0]])
+    xs = np.linspace(every[:, 0].min(), every[:, 0].max(), 400)[:, None]
+    points = to_pure(xs) if run.name == "pure" else xs
+    order = np.argsort(inputs[:, 0])
+    axes.plot(inputs[order, 0], targets[order, 0], "o", markersize=3, color=PALETTE[0], label="training points")
+    if test is not None:
+        axes.plot(test[0][:, 0], test[1][:, 0], "^", markersize=5, color=PALETTE[1], label="held-out points")
+    axes.plot(xs[:, 0], np.asarray(network.predict(run.model, points))[:, 0], color="black", linewidth=1.2,
+              label="the model's curve")
+    title = f"{run.name}: training loss {run.final['loss']:.2e}"
+    if test is not None:
+        title += f", test {run.test['loss']:.2e}"
+    axes.set_title(title, fontsize=10)
+    axes.set_xlabel("input")
+    axes.set_ylabel("output")
+    axes.legend(fontsize=8)
 
 
 def _test_images(axes_grid, run, inputs, labels, class_names):
@@ -61,9 +101,9 @@ def _test_images(axes_grid, run, inputs, labels, class_names):
         axes.set_yticks([])
         wrong = predicted[i] != labels[i]
         text = class_names[predicted[i]] + (f" (is {class_names[labels[i]]})" if wrong else "")
-        axes.set_title(text, fontsize=7, color="red" if wrong else "black")
+        axes.set_title(text, fontsize=8, color="#D55E00" if wrong else "black")
         for spine in axes.spines.values():
-            spine.set_color("red" if wrong else "lightgray")
+            spine.set_color("#D55E00" if wrong else "lightgray")
             spine.set_linewidth(2 if wrong else 1)
     return predicted
 
@@ -304,18 +344,19 @@ def _draw(path, side_by_side, data_name, sort=None):
     runs = list(side_by_side.twins.values())
     if sort is not None:
         figure = _sort_figure(pyplot, side_by_side, sort)
-    elif side_by_side.data.test:
+    elif data_name in DATASETS:  # images
         figure = _image_figure(pyplot, side_by_side, data_name, runs)
     else:
-        figure, axes = pyplot.subplots(1, 1 + len(runs), figsize=(5 * (1 + len(runs)), 4.5))
+        figure, axes = pyplot.subplots(1, 1 + len(runs), figsize=(5 * (1 + len(runs)), 5.6))
         _loss_curves(axes[0], runs)
-        inputs, targets = side_by_side.data.train["vectorized" if "vectorized" in side_by_side.twins else "pure"]
-        inputs, targets = np.asarray(inputs), np.asarray(targets)
+        name = "vectorized" if "vectorized" in side_by_side.twins else "pure"
+        inputs, targets = (np.asarray(values) for values in side_by_side.data.train[name])
+        test = side_by_side.data.test and tuple(np.asarray(values) for values in side_by_side.data.test[name])
         for run, panel in zip(runs, axes[1:]):
             if data_name == "sine":
-                _fitted_curve(panel, run, inputs, targets)
+                _fitted_curve(panel, run, inputs, targets, test or None)
             else:
-                _decision_regions(panel, run, inputs, targets)
+                _decision_regions(panel, run, inputs, targets, test or None)
     if first_conv2d(runs[-1].model) is None:  # a CNN's figure is laid out by _image_figure
         figure.tight_layout()
     _save_atomically(figure, path)
@@ -341,7 +382,10 @@ def _image_figure(pyplot, side_by_side, data_name, runs):
     predicted = _test_images(image_axes, run, inputs, labels, DATASETS[data_name].classes)
     if convolutional:
         cnn_panels(figure, rows[1], run.model, inputs, labels, predicted, DATASETS[data_name].classes)
-    figure.suptitle(f"{run.name} twin: test accuracy {run.test['accuracy']:.4f}; mistakes in red", fontsize=10)
+    n_first = 3 * len(image_axes) // 4
+    figure.suptitle(f"{run.name} twin: test accuracy {run.test['accuracy']:.4f}. The first {n_first} test images, "
+                    f"then (last row) {len(image_axes) - n_first} the model got wrong among the rest, chosen on "
+                    f"purpose; a mistake is red, with its true class", fontsize=10)
     return figure
 
 
@@ -360,10 +404,16 @@ def _loss_curves(axes, runs):
         axes.axvline(epoch, color="red", linestyle=":", linewidth=1)
         axes.annotate(f"diverged at epoch {epoch}{who}", (epoch, 0.5), xycoords=("data", "axes fraction"),
                       rotation=90, color="red", fontsize=8, ha="right", va="center")
+    from matplotlib.ticker import LogFormatterSciNotation, LogLocator, MaxNLocator
+
     axes.set_xlabel("epoch")
-    axes.set_ylabel("training loss")
+    axes.set_ylabel("training loss (log scale)")
     axes.set_yscale("log")
-    axes.set_title("loss per epoch")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axes.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
+    axes.set_title("training loss per epoch, each twin", fontsize=10)
+    axes.grid(True, which="major", alpha=0.3)
     axes.legend()
 
 

@@ -20,11 +20,14 @@ The reference pages (``twinnet docs``) are built from the same pieces.
 
 import ast
 import difflib
+import html
 import inspect
 import itertools
 import re
 import shutil
+import sys
 import textwrap
+import types
 from dataclasses import dataclass
 
 from twinnet.contract import registry
@@ -581,6 +584,119 @@ def side_by_side(operation, width=None, stacked=False, checks=False):
     lines.append(f"{'-' * column}-+-{'-' * column}")
     lines += _rows(chunk_lists, column, width)
     return "\n".join(lines).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------- in a notebook: the same, as HTML
+
+# Styles inline, nothing else: a notebook drops <style> from an output it does not trust, and nothing may come
+# from a network. Jupyter right-aligns table cells unless told otherwise.
+_TABLE = "border-collapse: collapse; font-size: 12px"
+_CELL = "text-align: left; vertical-align: top; padding: 2px 8px; border: 1px solid #ccc"
+_PRE = "margin: 0; padding: 0; background: none; font-family: monospace; white-space: pre; text-align: left"
+_NOTE = "color: #6a737d; font-style: italic"
+
+
+def code_html(lines):
+    """Code lines as HTML (no <pre> around them): coloured by Pygments where it is installed, else escaped."""
+    text = "\n".join(lines)
+    try:
+        from pygments import highlight
+        from pygments.formatters import HtmlFormatter
+        from pygments.lexers import PythonLexer
+    except ImportError:
+        return html.escape(text)
+    return highlight(text, PythonLexer(stripnl=False), HtmlFormatter(nowrap=True, noclasses=True)).rstrip("\n")
+
+
+def _pre(content, style=""):
+    return f'<pre style="{_PRE}{style}">{content}</pre>'
+
+
+def _across(lines, note):
+    """A row across both columns: code, and a note after it."""
+    note = f'   <span style="{_NOTE}">{html.escape(note)}</span>'
+    return f'<tr><td colspan="2" style="{_CELL}">{_pre(code_html(lines) + note)}</td></tr>'
+
+
+def _html_rows(function_chunks):
+    """One function's chunks as table rows, folded as the text folds them."""
+    rows = []
+    for position, chunk in enumerate(function_chunks):
+        if isinstance(chunk, Differ):
+            rows.append("<tr>" + "".join(f'<td style="{_CELL}">{_pre(code_html(side))}</td>'
+                                         for side in (chunk.left, chunk.right)) + "</tr>")
+        elif isinstance(chunk, Shared):
+            rows.append(_across(chunk.lines, f"({SAME})"))
+        else:
+            code = [line for line in chunk.lines if line.strip()]
+            # as in the text, the run's last line stays in sight when differing lines follow it
+            runs = [code[:-1], code[-1:]] if len(code) > 1 and position + 1 < len(function_chunks) else [code]
+            for run in filter(None, runs):
+                first, note = fold_note(run)
+                rows.append(_across([first], note))
+    return rows
+
+
+def side_by_side_html(operation, checks=False):
+    """What ``twinnet.show(NAME)`` shows in a notebook: ``side_by_side`` as an HTML table.
+
+    The docstring once on top, then a column per twin: a row for each stretch
+    where they differ, one row across both columns for a run of lines they
+    share. Code is escaped, in a monospace font, and coloured where Pygments
+    is installed.
+    """
+    pure, vectorized, chunk_lists = paired_chunks(operation, checks)
+    rows = [f'<tr><th style="{_CELL}">{html.escape(pure.path)}</th>'
+            f'<th style="{_CELL}">{html.escape(vectorized.path)}</th></tr>']
+    for number, function_chunks in enumerate(chunk_lists):
+        if number:
+            rows.append('<tr><td colspan="2" style="border: none; height: 0.8em"></td></tr>')
+        rows += _html_rows(function_chunks)
+    title = f"<b>{html.escape(operation.name)}</b>  ({html.escape(operation.module)}; in pure/ and vectorized/)"
+    # a table wider than the notebook scrolls by itself, not the page
+    return "\n".join(['<div class="twinnet-show" style="overflow-x: auto">', _pre(title),
+                      _pre(html.escape(docstring(operation)), "; margin: 0.6em 0 0.8em 2em"),
+                      f'<table style="{_TABLE}">', *rows, "</table>", "</div>"]) + "\n"
+
+
+class Shown:
+    """What ``twinnet.show(NAME)`` returns: the text of ``twinnet show`` as its str and repr, and in a notebook
+    (``_repr_html_``) the same as an HTML table."""
+
+    def __init__(self, operation, checks=False, width=None, stacked=False):
+        self.operation, self.checks, self.width, self.stacked = operation, checks, width, stacked
+
+    def __str__(self):
+        return side_by_side(self.operation, width=self.width, stacked=self.stacked, checks=self.checks)
+
+    def __repr__(self):
+        return str(self)
+
+    def _repr_html_(self):
+        return side_by_side_html(self.operation, self.checks)
+
+
+def view(name, checks=False, width=None, stacked=False):
+    """Both twins of the operation ``name``, to look at: ``twinnet.show("softmax")`` in a notebook or a REPL.
+
+    ``checks``, ``width`` and ``stacked`` are ``twinnet show``'s flags. An
+    unknown name raises UsageError, suggesting close ones.
+    """
+    return Shown(registry.get(name), checks, width, stacked)
+
+
+class _CallableModule(types.ModuleType):
+    """This module, callable: ``twinnet.show("softmax")`` is ``twinnet.show.view("softmax")``.
+
+    (``twinnet.show`` is this module as soon as anything imports it, so the
+    module itself is what answers the call.)
+    """
+
+    def __call__(self, name, checks=False, width=None, stacked=False):
+        return view(name, checks, width, stacked)
+
+
+sys.modules[__name__].__class__ = _CallableModule
 
 
 def command(args):

@@ -497,6 +497,42 @@ def count_times(*others, what="values"):
     return check
 
 
+def function_or_none(func, name, value):
+    """Check None, or something to call (a function that a loop reports its progress to); return it."""
+    if value is not None and not callable(value):
+        fail(TypeError, func, f"{name} expected None or a function, got {describe(value)}")
+    return value
+
+
+def targets_of(rows):
+    """A spec for ``takes``: targets, one per row of the argument ``rows``: int labels (n_samples,), or
+    rows of numbers (n_samples, n_outputs) (a list of lists, or a 2-D array)."""
+    def check(func, name, value, arguments):
+        n_samples = len(arguments[rows])
+        given_rows = getattr(value, "ndim", None) == 2 or (
+            isinstance(value, (list, tuple)) and bool(value) and isinstance(value[0], (list, tuple)))
+        if not given_rows:
+            return labels(func, name, value, n_samples, MAX_VALUES)
+        value = matrix(func, name, value)
+        length(func, name, dimension(value, "rows"), n_samples, "rows (one per sample)")
+        return value
+    return check
+
+
+def fraction_held_out(rows):
+    """A spec for ``takes``: a fraction in (0, 1) of the rows of the argument ``rows`` that leaves at least
+    one of them on each side of a split."""
+    def check(func, name, value, arguments):
+        value = number(func, name, value)
+        n_rows = len(arguments[rows])
+        n_held_out = round(value * n_rows)
+        if not 0 < value < 1 or not 0 < n_held_out < n_rows:
+            fail(ValueError, func, f"{name} expected a fraction that leaves at least one of the {n_rows} samples on "
+                                   f"each side, got {value!r}")
+        return value
+    return check
+
+
 def int_at_least(low, most=MAX_VALUES):
     """A spec for ``takes``: an int >= ``low`` and at most ``most`` (None: no upper limit), for the
     ints a count's range does not fit: an alphabet of 2 symbols or more, a seed that may not be negative."""
@@ -1177,8 +1213,10 @@ def network_targets(batch):
         if len(outputs) == 2:  # sequences: a label per position, -1 where nothing is scored
             value = int_rows(func, name, value, outputs[0], -1, outputs[1], "labels (-1: not scored)")
             length(func, name, len(value), n_samples, "rows (one per sample)")
-            if all(label == -1 for row in value for label in row):
-                fail(ValueError, func, f"{name} expected at least one label that is scored, got -1 everywhere")
+            unscored = next((i for i, row in enumerate(value) if all(label == -1 for label in row)), None)
+            if unscored is not None:  # a batch of such samples would have no loss to take the mean of
+                fail(ValueError, func, f"{name} expected a scored label (not -1) in every sample, got none in "
+                                       f"sample {unscored}")
             return value
         return in_model_dtype(task_targets(func, name, value, model_["task"], n_samples, outputs[0]), model_)
     return check
@@ -1570,6 +1608,7 @@ KINDS = {
     "batch of 2 or more": batch_of_two_or_more,
     "positive": positive,
     "fraction": fraction,
+    "function or None": function_or_none,
     "variances": variances,
     "sequences": sequences,
     "indices": indices,

@@ -730,15 +730,17 @@ def train_step(model, inputs, targets, optimizer="adam", state=None, hyperparame
 
 
 @_checks.takes(model=MODEL, inputs="inputs for model", targets=TARGETS, batch_size="limit", optimizer=OPTIMIZER,
-               seed="seed", hyperparameters=HYPERPARAMETERS, state=STATE, epoch="int")
+               seed="seed", hyperparameters=HYPERPARAMETERS, state=STATE, epoch="int", on_step="function or None")
 def train_epoch(model, inputs, targets, optimizer="adam", state=None, hyperparameters=None, batch_size=None,
-                seed=0, epoch=0):
+                seed=0, epoch=0, on_step=None):
     """One pass over the training set, in mini-batches shuffled from (seed, epoch).
 
     model: a model    inputs: (n_samples, n_inputs)    targets: as for loss
     optimizer, state, hyperparameters: as for train_step
     batch_size: int, or None for the whole set as one batch (then nothing is shuffled)
     seed, epoch: ints; the order is rng.permutation(n_samples, seed * 1000003 + epoch)
+    on_step: None, or a function called after each step with (steps done, steps in the epoch), to
+    show progress; what it returns is not used
     ->    (new_model, new_state, metrics)
 
     metrics: the mean of the steps' loss, data_loss, regularisation and accuracy,
@@ -771,6 +773,8 @@ def train_epoch(model, inputs, targets, optimizer="adam", state=None, hyperparam
         for key in totals:
             totals[key] += metrics[key] * len(batch_inputs)
         step_losses.append(metrics["loss"])
+        if on_step is not None:
+            on_step(step + 1, -(-n_samples // batch_size))
     metrics = {key: total / n_samples for key, total in totals.items()}
     metrics["step_losses"] = step_losses
     return model, state, metrics

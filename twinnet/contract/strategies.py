@@ -389,6 +389,17 @@ def sort_digits_args(draw):
             "seed": draw(st.one_of(st.integers(0, 2**32), st.integers(0, 2**70)))}
 
 
+@st.composite
+def train_test_split_args(draw):
+    """A data set of 2 to 20 samples (labels or rows of targets) and a fraction that leaves each side one."""
+    n_samples, n_features = draw(sides(2, 20)), draw(sides(1, 4))
+    targets = draw(st.one_of(hnp.arrays(np.int64, n_samples, elements=st.integers(0, 5)),
+                             arrays((n_samples, 2), floats())))
+    n_test = draw(st.integers(1, n_samples - 1))
+    return {"inputs": draw(arrays((n_samples, n_features), floats())), "targets": targets,
+            "test_fraction": (n_test + draw(st.floats(-0.4, 0.4))) / n_samples, "seed": draw(seeds())}
+
+
 # ---------------------------------------------------------------- networks
 
 HIDDEN = ["relu", "leaky_relu", "tanh", "sigmoid", "linear", "gelu"]
@@ -500,11 +511,12 @@ def sequence_models(draw):
 
 @st.composite
 def sequence_targets(draw, n_samples, length, n_outputs):
-    """Labels (n_samples, length), -1 (not scored) here and there, the first position always scored."""
+    """Labels (n_samples, length), -1 (not scored) here and there, one position of each sample scored."""
     labels = st.integers(-1, n_outputs - 1)
     rows = draw(st.lists(st.lists(labels, min_size=length, max_size=length), min_size=n_samples,
                          max_size=n_samples))
-    rows[0][0] = max(rows[0][0], 0)
+    for row in rows:
+        row[draw(st.integers(0, length - 1))] = draw(st.integers(0, n_outputs - 1))
     return np.array(rows)
 
 
