@@ -843,9 +843,7 @@ def task_for_layers(func, name, value, tasks, layers, inputs):
     """Check a task among ``tasks`` for checked layers: a model that ends in sequences (a prediction at
     every position) is a classification, a softmax at each position."""
     value = choice(func, name, value, tasks)
-    shape = sample_shape(inputs)
-    for layer in layers:
-        shape = layer_output(func, None, layer, shape)
+    shape = shapes_through(inputs, layers)[-1]
     if len(shape) == 2 and value != "classification":
         fail(ValueError, func, f"{name} expected \"classification\" for layers that end in sequences {shape}, "
                                f"got {value!r}")
@@ -871,8 +869,13 @@ def model_layers(model_):
 
 def model_shapes(model_):
     """The shape of one sample before each layer of a checked model, and after the last: [(784,), ..., (10,)]."""
-    shapes = [sample_shape(model_["inputs"] if "layers" in model_ else model_["sizes"][0])]
-    for layer in model_layers(model_):
+    return shapes_through(model_["inputs"] if "layers" in model_ else model_["sizes"][0], model_layers(model_))
+
+
+def shapes_through(inputs, layers):
+    """The shape of one sample before each of checked layers, and after the last, from a checked input shape."""
+    shapes = [sample_shape(inputs)]
+    for layer in layers:
         shapes.append(layer_output(None, None, layer, shapes[-1]))
     return shapes
 

@@ -319,12 +319,13 @@ def _layer_norm_backward(layer, dvalues, entry, params, need_dinputs):
 
 
 def _init_transformer_block(layer, shape, seed, method):
-    """Each matrix drawn as a dense layer's, with seed seed * 16 + its place; gamma 1, beta and biases 0."""
+    """Each matrix drawn as a dense layer's, with seed seed * 16 + its place; the norms as a layer_norm
+    layer's (gamma 1, beta 0); biases 0."""
     width, hidden = shape[-1], layer["hidden"]
-    params = {"attention_gamma": [1.0] * width, "attention_beta": [0.0] * width}
+    params = {f"attention_{name}": value for name, value in _init_layer_norm(layer, shape, seed, method).items()}
     for j, role in enumerate(("query", "key", "value", "output")):
         params[f"{role}_weights"] = layers.init_dense.unchecked(width, width, seed * 16 + j, method)[0]
-    params["mlp_gamma"], params["mlp_beta"] = [1.0] * width, [0.0] * width
+    params.update({f"mlp_{name}": value for name, value in _init_layer_norm(layer, shape, seed, method).items()})
     params["hidden_weights"], params["hidden_biases"] = layers.init_dense.unchecked(width, hidden, seed * 16 + 4,
                                                                                     method)
     params["output_layer_weights"], params["output_layer_biases"] = layers.init_dense.unchecked(

@@ -138,4 +138,9 @@ def test_the_spiral_panels_say_what_they_show():
     plots._loss_curves(left, [run])
     ticks = [tick for tick in left.get_xticks() if 1 <= tick <= 3]
     assert ticks and all(float(tick).is_integer() for tick in ticks)
+    one_epoch = types.SimpleNamespace(name="vectorized", epoch_losses=[0.5], diverged=None)
+    figure_of_one, axes_of_one = pyplot.subplots()
+    plots._loss_curves(axes_of_one, [one_epoch])
+    assert [tick for tick in axes_of_one.get_xticks() if 0.5 <= tick <= 1.5] == [1.0]  # no 0.96, 1.02, ...
+    pyplot.close(figure_of_one)
     pyplot.close(figure)

@@ -629,20 +629,31 @@ def test_a_tiny_cnn_trains_step_for_step_in_both_twins(variant):
         penalties = {"l1": 1e-3, "l2": 1e-3}
     generator = np.random.default_rng(11)
     inputs, labels = generator.uniform(-1, 1, (16, 1, 6, 6)), generator.integers(0, 3, 16)
+    _assert_trained_step_for_step(
+        lambda twin: (_as_twin(twin, inputs), _as_twin(twin, labels)),
+        lambda network: network.create_layers([1, 6, 6], layer_list, seed=3, **penalties),
+        epochs=5, batch_size=4, seed=3, n_steps=20)
+
+
+def _assert_trained_step_for_step(data, create, epochs, batch_size, seed, n_steps):
+    """Both twins train the model create(network) on data(twin) with Adam (lr 0.01): n_steps steps,
+    every step loss equal to 1e-9 relative, the last steps' losses below the first ones', and the
+    final parameters equal to 1e-9 of each array's largest value."""
     results = {}
     for twin, network in TWIN_NETWORKS.items():
-        model = network.create_layers([1, 6, 6], layer_list, seed=3, **penalties)
-        state, losses = None, []
-        for epoch in range(5):
-            model, state, metrics = network.train_epoch(model, _as_twin(twin, inputs), _as_twin(twin, labels), "adam",
-                                                        state, {"lr": 0.01}, 4, 3, epoch)
+        inputs, targets = data(twin)
+        model, state, losses = create(network), None, []
+        for epoch in range(epochs):
+            model, state, metrics = network.train_epoch(model, inputs, targets, "adam", state, {"lr": 0.01},
+                                                        batch_size, seed, epoch)
             losses.extend(metrics["step_losses"])
         results[twin] = model, np.array(losses)
     (pure_model, pure_losses), (vec_model, vec_losses) = results["pure"], results["vectorized"]
-    assert len(vec_losses) == 20
+    assert len(vec_losses) == n_steps
     relative = np.abs(pure_losses - vec_losses) / np.abs(vec_losses)
     assert relative.max() <= 1e-9, relative.max()
-    assert vec_losses[-4:].mean() < vec_losses[:4].mean()  # it did learn something
+    first = n_steps // epochs
+    assert vec_losses[-first:].mean() < vec_losses[:first].mean()  # it did learn something
     for name, array in vec_model["params"].items():
         np.testing.assert_allclose(pure_model["params"][name], array, rtol=0, atol=1e-9 * np.abs(array).max())
 
@@ -656,23 +667,9 @@ TOKENS = {"length": 8, "vocabulary": 6}
 def test_a_tiny_transformer_trains_step_for_step_in_both_twins():
     """The sorting task (4 digits of 5 symbols), an embedding of 8, one causal block of 2 heads,
     layer norm, dense 6: 24 steps of Adam, every step loss equal in both twins to 1e-9 relative."""
-    results = {}
-    for twin, network in TWIN_NETWORKS.items():
-        inputs, targets = TWIN_DATA[twin].sort_digits(48, 4, 5, 0)
-        model = network.create_layers(TOKENS, TINY_TRANSFORMER, seed=2)
-        state, losses = None, []
-        for epoch in range(4):
-            model, state, metrics = network.train_epoch(model, inputs, targets, "adam", state, {"lr": 0.01}, 8, 2,
-                                                        epoch)
-            losses.extend(metrics["step_losses"])
-        results[twin] = model, np.array(losses)
-    (pure_model, pure_losses), (vec_model, vec_losses) = results["pure"], results["vectorized"]
-    assert len(vec_losses) == 24
-    relative = np.abs(pure_losses - vec_losses) / np.abs(vec_losses)
-    assert relative.max() <= 1e-9, relative.max()
-    assert vec_losses[-6:].mean() < vec_losses[:6].mean()  # it did learn something
-    for name, array in vec_model["params"].items():
-        np.testing.assert_allclose(pure_model["params"][name], array, rtol=0, atol=1e-9 * np.abs(array).max())
+    _assert_trained_step_for_step(lambda twin: TWIN_DATA[twin].sort_digits(48, 4, 5, 0),
+                                  lambda network: network.create_layers(TOKENS, TINY_TRANSFORMER, seed=2),
+                                  epochs=4, batch_size=8, seed=2, n_steps=24)
 
 
 @pytest.mark.parametrize("twin", ["pure", "vectorized"])

@@ -89,9 +89,7 @@ def _fitted_curve(axes, run, inputs, targets, test=None):
 def _test_images(axes_grid, run, inputs, labels, class_names):
     """The first test images, then the first mistakes among the rest: each with its predicted label.
     Returns the predicted class of every test image."""
-    network = TWINS[run.name].network
-    points = to_pure(inputs) if run.name == "pure" else inputs
-    predicted = np.argmax(np.asarray(network.predict(run.model, points)), axis=1)
+    predicted = _predicted_classes(run, inputs)
     first = 3 * len(axes_grid) // 4
     mistakes = [i for i in np.flatnonzero(predicted != labels) if i >= first]
     chosen = (list(range(min(first, len(inputs)))) + mistakes)[:len(axes_grid)]  # fewer images: fewer panels
@@ -410,6 +408,10 @@ def _loss_curves(axes, runs):
     axes.set_ylabel("training loss (log scale)")
     axes.set_yscale("log")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
+    n_epochs = max((len(run.epoch_losses) for run in runs), default=1)
+    if n_epochs < 10:  # a few epochs: a tick at each, not fractions around them
+        axes.set_xlim(0.5, n_epochs + 0.5)
+        axes.set_xticks(range(1, n_epochs + 1))
     axes.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axes.yaxis.set_major_formatter(LogFormatterSciNotation(labelOnlyBase=False))
     axes.set_title("training loss per epoch, each twin", fontsize=10)

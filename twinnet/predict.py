@@ -35,7 +35,7 @@ from twinnet import UsageError
 from twinnet.contract import agreement, registry
 from twinnet.contract.tolerances import AGREEMENT_RTOL
 from twinnet.contract.twins import TWINS, to_pure
-from twinnet.train import IMAGE_SIDES, _shape, strict_json
+from twinnet.train import IMAGE_SIDES, _shape, continue_tokens, strict_json
 
 EXIT_DISAGREE = 1
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -285,33 +285,11 @@ def _as_twin_inputs(twin, model, rows):
     return inputs if twin == "vectorized" else to_pure(inputs)
 
 
-def continue_tokens(twin, model, row):
-    """Greedy decoding: the tokens that continue ``row`` to the model's length, each the most likely.
-
-    -> (the tokens, the probabilities each was chosen from: one row of the vocabulary per token)
-
-    The output at position p is the next token's probabilities after tokens 0 .. p. The positions
-    after those known hold placeholder zeros: the causal mask keeps them from changing anything
-    before them. A row of the full length gets one token, the one after it.
-    """
-    length = model["inputs"]["length"]
-    tokens = row + [0] * (length - len(row))
-    chosen, distributions = [], []
-    for position in range(len(row) - 1, length):
-        outputs = TWINS[twin].network.predict(model, _as_twin_inputs(twin, model, [tokens]))
-        probabilities = np.asarray(outputs[0][position], dtype=np.float64)
-        chosen.append(int(np.argmax(probabilities)))
-        distributions.append(probabilities)
-        if position + 1 < length:
-            tokens[position + 1] = chosen[-1]
-    return chosen, np.array(distributions)
-
-
 def answer(twin, model, rows):
     """The twin's Answers to the rows."""
     if _sequence(model):
-        decoded = [continue_tokens(twin, model, row) for row in rows]
-        return Answers([outputs for _, outputs in decoded], [tokens for tokens, _ in decoded])
+        decoded = [continue_tokens(twin, model, [row], len(row)) for row in rows]  # rows of any length
+        return Answers([outputs[0] for _, outputs in decoded], [tokens[0].tolist() for tokens, _ in decoded])
     outputs = np.asarray(TWINS[twin].network.predict(model, _as_twin_inputs(twin, model, rows)), dtype=np.float64)
     choose = {"classification": lambda row: int(np.argmax(row)),
               "binary": lambda row: [int(p > 0.5) for p in row],  # as the binary accuracy counts

@@ -699,24 +699,30 @@ def _describe_run(args, settings, data, model):
             f"{dropout}{penalties}, seed {args.seed}, twins: {' and '.join(settings['names'])}")
 
 
-def sort_answers(twin, model, inputs, length):
-    """The model's answers to held-out sorting tasks, by greedy decoding: (n_samples, length) ints.
+def continue_tokens(twin, model, rows, known):
+    """Greedy decoding: each row's first ``known`` tokens continued one token at a time, each the most
+    likely after those before it, fed back in, to one past the model's length.
 
-    Each answer digit is the most likely token after the digits, the separator and the answer's
-    digits so far, which are fed back in. The positions after the one predicted hold placeholder
-    zeros: the causal mask keeps them from changing anything before them.
+    rows: (n_samples, >= known) ints    ->    (tokens: (n_samples, length - known + 1) ints,
+    probabilities: (n_samples, length - known + 1, vocabulary), what each token was chosen from)
+
+    The output at position p is the next token's probabilities after tokens 0 .. p. The positions
+    after those known hold placeholder zeros: the causal mask keeps them from changing anything
+    before them.
     """
-    network = TWINS[twin].network
-    tokens = np.array(inputs)
-    tokens[:, length + 1:] = 0
-    answers = np.zeros((len(tokens), length), dtype=tokens.dtype)
-    for k in range(length):
+    length = model["inputs"]["length"]
+    tokens = np.zeros((len(rows), length), dtype=np.int64)
+    tokens[:, :known] = np.asarray(rows)[:, :known]
+    chosen, distributions = [], []
+    for position in range(known - 1, length):
         given = tokens if twin == "vectorized" else tokens.tolist()
-        outputs = np.asarray(network.predict(model, given, batch_size=500))
-        answers[:, k] = outputs[:, length + k].argmax(axis=1)
-        if k + 1 < length:
-            tokens[:, length + 1 + k] = answers[:, k]
-    return answers
+        probabilities = np.asarray(TWINS[twin].network.predict(model, given, batch_size=500),
+                                   dtype=np.float64)[:, position]
+        chosen.append(probabilities.argmax(axis=1))
+        distributions.append(probabilities)
+        if position + 1 < length:
+            tokens[:, position + 1] = chosen[-1]
+    return np.stack(chosen, axis=1), np.stack(distributions, axis=1)
 
 
 def sort_results(side_by_side, length, n_examples=3):
@@ -725,7 +731,7 @@ def sort_results(side_by_side, length, n_examples=3):
     results = {}
     for name, run in side_by_side.twins.items():
         inputs, targets = (np.array(values) for values in side_by_side.data.test[name])
-        answers = sort_answers(name, run.model, inputs, length)
+        answers, _ = continue_tokens(name, run.model, inputs, length + 1)  # the digits and the separator known
         right = targets[:, length:]
         examples = [(inputs[i, :length].tolist(), right[i].tolist(), answers[i].tolist()) for i in range(n_examples)]
         results[name] = {"exact": float(np.mean(np.all(answers == right, axis=1))), "examples": examples}
